@@ -1,0 +1,7 @@
+"""chainrule: a scalar autograd engine that draws its own chain rule."""
+
+from chainrule.engine import Value, detect_anomaly, log_softmax, no_grad, softmax
+
+__version__ = "0.1.0"
+
+__all__ = ["Value", "no_grad", "detect_anomaly", "softmax", "log_softmax", "__version__"]

@@ -1,0 +1,9 @@
+"""The computation: `Value`, `Tensor`, graph walks, gradient checking and the expression parser.
+
+Imports only the standard library and NumPy.
+"""
+
+from chainrule.engine.mode import detect_anomaly, no_grad
+from chainrule.engine.value import Value, log_softmax, softmax
+
+__all__ = ["Value", "no_grad", "detect_anomaly", "softmax", "log_softmax"]

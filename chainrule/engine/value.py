@@ -1,0 +1,456 @@
+"""`Value`: a scalar that records the computational graph, one primitive op at a time.
+
+Every op computes its result *and* its local derivatives ∂out/∂operand right away and stores
+them as data (`children`, `local_grads`). Backward is then the same loop for every op,
+``child.grad += local * node.grad``, and a diagram can print each edge's local derivative
+without re-deriving it. No closures are stored, so graphs have no reference cycles and are
+freed by reference counting alone.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Sequence
+from typing import Union
+
+from chainrule.engine import graph
+from chainrule.engine.mode import MODE
+
+Number = Union[int, float]
+Operand = Union["Value", int, float]
+
+_INF = math.inf
+_NAN = math.nan
+_SQRT2 = math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+_new = object.__new__
+_serial = graph.next_serial
+
+
+class Value:
+    """A scalar in a computational graph.
+
+    Args:
+        data: the number (stored as a float).
+        label: an optional name shown in diagrams and messages (``"θ1"``).
+        requires_grad: whether `backward` computes ∂root/∂self into `grad`.
+
+    Attributes:
+        data: the forward value.
+        grad: the gradient after `backward` (0.0 before).
+        op: the op that produced this value; ``""`` for a leaf.
+        children: the operands, in order (``a*a`` keeps both).
+        local_grads: ∂self/∂children[i], computed in the forward pass.
+
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> c = a * b + a
+    >>> c.backward()
+    >>> c.data, a.grad, b.grad
+    (-4.0, -2.0, 2.0)
+    """
+
+    __slots__ = ("data", "grad", "label", "op", "children", "local_grads", "requires_grad",
+                 "_serial")
+    __array_ufunc__ = None  # numpy scalars defer to Value's reflected operators
+
+    data: float
+    grad: float
+    label: str | None
+    op: str
+    children: tuple[Value, ...]
+    local_grads: tuple[float, ...]
+    requires_grad: bool
+
+    def __init__(self, data: Number, *, label: str | None = None,
+                 requires_grad: bool = True) -> None:
+        if isinstance(data, Value) or not isinstance(data, numbers.Real):
+            raise TypeError(f"Value() takes a real number, got {type(data).__name__}")
+        if label is not None and not isinstance(label, str):
+            raise TypeError(f"label must be a str or None, got {type(label).__name__}")
+        self.data = float(data)
+        self.grad = 0.0
+        self.label = label
+        self.op = ""
+        self.children = ()
+        self.local_grads = ()
+        self.requires_grad = bool(requires_grad)
+        self._serial = _serial()
+
+    # ----------------------------------------------------------------- representation
+    def __repr__(self) -> str:
+        parts = [f"{self.data:.6g}"]
+        if self.label is not None:
+            parts.append(f"label={self.label!r}")
+        if self.op:
+            parts.append(f"op={self.op!r}")
+        if self.requires_grad:
+            parts.append(f"grad={self.grad:.6g}")
+        return f"Value({', '.join(parts)})"
+
+    def item(self) -> float:
+        """Return the value as a Python float."""
+        return self.data
+
+    def __float__(self) -> float:
+        return self.data
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for values not produced by an op (inputs, parameters, constants)."""
+        return not self.children
+
+    def detach(self) -> Value:
+        """Return a new leaf with the same data that does not require grad."""
+        return Value(self.data, label=self.label, requires_grad=False)
+
+    def zero_grad(self) -> None:
+        """Reset this value's own gradient to 0."""
+        self.grad = 0.0
+
+    # ------------------------------------------------------------- arithmetic operators
+    def __add__(self, other: Operand) -> Value:
+        if type(other) is not Value:
+            other = _constant(other)  # type: ignore[assignment]
+            if other is NotImplemented:
+                return NotImplemented
+        # d(a+b)/da = 1, d(a+b)/db = 1
+        return _result(self.data + other.data, "+", (self, other), (1.0, 1.0),
+                       self.requires_grad or other.requires_grad)
+
+    def __radd__(self, other: Number) -> Value:
+        left = _constant(other)
+        return NotImplemented if left is NotImplemented else left.__add__(self)
+
+    def __sub__(self, other: Operand) -> Value:
+        if type(other) is not Value:
+            other = _constant(other)  # type: ignore[assignment]
+            if other is NotImplemented:
+                return NotImplemented
+        # d(a−b)/da = 1, d(a−b)/db = −1
+        return _result(self.data - other.data, "-", (self, other), (1.0, -1.0),
+                       self.requires_grad or other.requires_grad)
+
+    def __rsub__(self, other: Number) -> Value:
+        left = _constant(other)
+        return NotImplemented if left is NotImplemented else left.__sub__(self)
+
+    def __mul__(self, other: Operand) -> Value:
+        if type(other) is not Value:
+            other = _constant(other)  # type: ignore[assignment]
+            if other is NotImplemented:
+                return NotImplemented
+        a = self.data
+        b = other.data
+        # d(a·b)/da = b, d(a·b)/db = a
+        return _result(a * b, "*", (self, other), (b, a),
+                       self.requires_grad or other.requires_grad)
+
+    def __rmul__(self, other: Number) -> Value:
+        left = _constant(other)
+        return NotImplemented if left is NotImplemented else left.__mul__(self)
+
+    def __truediv__(self, other: Operand) -> Value:
+        if type(other) is not Value:
+            other = _constant(other)  # type: ignore[assignment]
+            if other is NotImplemented:
+                return NotImplemented
+        a = self.data
+        b = other.data
+        inv_b = _div(1.0, b)
+        # d(a/b)/da = 1/b, d(a/b)/db = −a/b²
+        return _result(_div(a, b), "/", (self, other), (inv_b, -a * inv_b * inv_b),
+                       self.requires_grad or other.requires_grad)
+
+    def __rtruediv__(self, other: Number) -> Value:
+        left = _constant(other)
+        return NotImplemented if left is NotImplemented else left.__truediv__(self)
+
+    def __pow__(self, other: Operand) -> Value:
+        if type(other) is not Value:
+            other = _constant(other)  # type: ignore[assignment]
+            if other is NotImplemented:
+                return NotImplemented
+        a = self.data
+        b = other.data
+        out = _pow(a, b)
+        # d(a^b)/da = b·a^(b−1), d(a^b)/db = a^b·ln(a)
+        return _result(out, "**", (self, other), (b * _pow(a, b - 1.0), _pow_exponent_grad(a, b, out)),
+                       self.requires_grad or other.requires_grad)
+
+    def __rpow__(self, other: Number) -> Value:
+        left = _constant(other)
+        return NotImplemented if left is NotImplemented else left.__pow__(self)
+
+    def __neg__(self) -> Value:
+        # d(−a)/da = −1
+        return _result(-self.data, "neg", (self,), (-1.0,), self.requires_grad)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return self.abs()
+
+    # Comparisons read the data, as `float` would; equality stays identity so that Values
+    # can be set members and dict keys (the graph walks rely on it).
+    def __lt__(self, other: Operand) -> bool:
+        return self.data < _number(other)
+
+    def __le__(self, other: Operand) -> bool:
+        return self.data <= _number(other)
+
+    def __gt__(self, other: Operand) -> bool:
+        return self.data > _number(other)
+
+    def __ge__(self, other: Operand) -> bool:
+        return self.data >= _number(other)
+
+    __hash__ = object.__hash__
+
+    # ------------------------------------------------------------------- unary functions
+    def abs(self) -> Value:
+        """|a|; its derivative is sign(a), 0 at 0 (as PyTorch)."""
+        a = self.data
+        sign = 1.0 if a > 0 else (-1.0 if a < 0 else 0.0)
+        return _result(abs(a), "abs", (self,), (sign,), self.requires_grad)
+
+    def exp(self) -> Value:
+        """e^a; overflows to inf, never raises."""
+        try:
+            out = math.exp(self.data)
+        except OverflowError:
+            out = _INF
+        # d(e^a)/da = e^a
+        return _result(out, "exp", (self,), (out,), self.requires_grad)
+
+    def log(self) -> Value:
+        """Natural logarithm: −inf at 0, nan below 0 (IEEE)."""
+        a = self.data
+        if a > 0:
+            out = math.log(a)
+        else:
+            out = -_INF if a == 0 else _NAN
+        # d(ln a)/da = 1/a
+        return _result(out, "log", (self,), (_div(1.0, a),), self.requires_grad)
+
+    def sqrt(self) -> Value:
+        """Square root: nan below 0; the derivative is inf at 0."""
+        a = self.data
+        out = math.sqrt(a) if a >= 0 else _NAN
+        # d(√a)/da = 1/(2√a)
+        return _result(out, "sqrt", (self,), (_div(0.5, out),), self.requires_grad)
+
+    def relu(self) -> Value:
+        """max(0, a); the derivative at 0 is 0 (as PyTorch)."""
+        a = self.data
+        if a > 0:
+            return _result(a, "relu", (self,), (1.0,), self.requires_grad)
+        return _result(0.0, "relu", (self,), (0.0,), self.requires_grad)
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """a for a > 0, slope·a otherwise."""
+        a = self.data
+        if a > 0:
+            return _result(a, "leaky_relu", (self,), (1.0,), self.requires_grad)
+        return _result(slope * a, "leaky_relu", (self,), (float(slope),), self.requires_grad)
+
+    def sigmoid(self) -> Value:
+        """σ(a) = 1/(1 + e^−a), computed piecewise so that it never overflows."""
+        a = self.data
+        if a >= 0:
+            out = 1.0 / (1.0 + math.exp(-a))
+        else:
+            e = math.exp(a)
+            out = e / (1.0 + e)
+        # dσ/da = σ(1 − σ)
+        return _result(out, "sigmoid", (self,), (out * (1.0 - out),), self.requires_grad)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent."""
+        t = math.tanh(self.data)
+        # d tanh(a)/da = 1 − tanh²(a)
+        return _result(t, "tanh", (self,), (1.0 - t * t,), self.requires_grad)
+
+    def gelu(self) -> Value:
+        """Exact GELU, a·Φ(a), with Φ the standard normal CDF (erf form)."""
+        a = self.data
+        cdf = 0.5 * math.erfc(-a / _SQRT2)
+        pdf = math.exp(-0.5 * a * a) * _INV_SQRT_2PI if not math.isinf(a) else 0.0
+        # d(a·Φ(a))/da = Φ(a) + a·φ(a)
+        local = cdf + a * pdf if pdf else cdf
+        return _result(a * cdf, "gelu", (self,), (local,), self.requires_grad)
+
+    # ------------------------------------------------------------------------- backward
+    def backward(self, grad: float = 1.0) -> None:
+        """Backpropagate from this value: ``grad`` is ∂root/∂root (1 by default).
+
+        Leaves *accumulate* their gradients across calls, as in PyTorch; the gradients of
+        intermediate values are recomputed for this pass. The walk is iterative, so graphs of
+        any depth work.
+
+        Raises:
+            ValueError: if this value does not require grad.
+        """
+        graph.backward(self, grad)
+
+
+def softmax(values: Sequence[Value | Number]) -> list[Value]:
+    """Softmax over a list: s_i = e^(x_i − m) / Σ_j e^(x_j − m), with m = max x.
+
+    Each output is one node whose children are all the inputs, with local derivatives
+    ∂s_i/∂x_j = s_i(δ_ij − s_j).
+
+    >>> [round(s.data, 4) for s in softmax([Value(1.0), Value(2.0), Value(3.0)])]
+    [0.09, 0.2447, 0.6652]
+    """
+    inputs = _as_values(values, "softmax")
+    probabilities = _softmax_data([v.data for v in inputs])
+    requires_grad = any(v.requires_grad for v in inputs)
+    outputs = []
+    for i, s_i in enumerate(probabilities):
+        local = tuple(s_i * ((1.0 if i == j else 0.0) - s_j) for j, s_j in enumerate(probabilities))
+        outputs.append(_result(s_i, "softmax", inputs, local, requires_grad))
+    return outputs
+
+
+def log_softmax(values: Sequence[Value | Number]) -> list[Value]:
+    """Log-softmax over a list: x_i − m − log Σ_j e^(x_j − m); ∂/∂x_j = δ_ij − s_j."""
+    inputs = _as_values(values, "log_softmax")
+    data = [v.data for v in inputs]
+    probabilities = _softmax_data(data)
+    top = max(data)
+    log_total = math.log(math.fsum(math.exp(x - top) for x in data)) if math.isfinite(top) else 0.0
+    requires_grad = any(v.requires_grad for v in inputs)
+    outputs = []
+    for i, x_i in enumerate(data):
+        local = tuple((1.0 if i == j else 0.0) - s_j for j, s_j in enumerate(probabilities))
+        outputs.append(_result(x_i - top - log_total, "log_softmax", inputs, local, requires_grad))
+    return outputs
+
+
+# ------------------------------------------------------------------------------- helpers
+def _result(data: float, op: str, children: tuple[Value, ...], local_grads: tuple[float, ...],
+            requires_grad: bool) -> Value:
+    """Make the output node of an op (the hot path: no `__init__`, no checks)."""
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = None
+    out._serial = _serial()
+    if MODE.plain:
+        out.op = op
+        out.children = children
+        out.local_grads = local_grads
+        out.requires_grad = requires_grad
+        return out
+    if MODE.anomaly:
+        _check_forward(data, op, children)
+    if MODE.grad_enabled:
+        out.op = op
+        out.children = children
+        out.local_grads = local_grads
+        out.requires_grad = requires_grad
+    else:
+        out.op = ""
+        out.children = ()
+        out.local_grads = ()
+        out.requires_grad = False
+    return out
+
+
+def _check_forward(data: float, op: str, children: tuple[Value, ...]) -> None:
+    if math.isfinite(data) or not all(math.isfinite(c.data) for c in children):
+        return
+    operands = ", ".join(f"{c.label or 'operand ' + str(i)}={c.data:g}"
+                         for i, c in enumerate(children))
+    word = "nan" if math.isnan(data) else "inf"
+    raise FloatingPointError(f"{op} produced {word} from finite input (operands: {operands})")
+
+
+def _constant(x: object) -> Value:
+    """Wrap a number mixed into an op as a constant leaf; `NotImplemented` for anything else."""
+    kind = type(x)
+    if kind is float or kind is int or (isinstance(x, numbers.Real) and kind is not Value):
+        constant = _new(Value)
+        constant.data = float(x)
+        constant.grad = 0.0
+        constant.label = None
+        constant.op = ""
+        constant.children = ()
+        constant.local_grads = ()
+        constant.requires_grad = False
+        constant._serial = _serial()
+        return constant
+    return NotImplemented
+
+
+def _number(x: object) -> float:
+    if isinstance(x, Value):
+        return x.data
+    if isinstance(x, numbers.Real):
+        return float(x)
+    raise TypeError(f"cannot compare Value with {type(x).__name__}")
+
+
+def _as_values(values: Iterable[Value | Number], name: str) -> tuple[Value, ...]:
+    if isinstance(values, (Value, str, bytes)):
+        raise TypeError(f"{name}() takes a list of Values, got {type(values).__name__}")
+    result = []
+    for v in values:
+        if isinstance(v, Value):
+            result.append(v)
+        else:
+            c = _constant(v)
+            if c is NotImplemented:
+                raise TypeError(f"{name}() takes Values or numbers, got {type(v).__name__}")
+            result.append(c)
+    if not result:
+        raise ValueError(f"{name}() of an empty list")
+    return tuple(result)
+
+
+def _softmax_data(data: list[float]) -> list[float]:
+    top = max(data)
+    if math.isinf(top) and top > 0:  # the +inf entries share all the mass
+        count = sum(1 for x in data if x == top)
+        return [1.0 / count if x == top else 0.0 for x in data]
+    exps = [math.exp(x - top) for x in data]
+    total = math.fsum(exps)
+    return [e / total for e in exps]
+
+
+def _div(a: float, b: float) -> float:
+    """a/b with IEEE semantics: ±inf or nan on division by zero instead of an exception."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a == 0 or math.isnan(a):
+            return _NAN
+        return math.copysign(_INF, a) * math.copysign(1.0, b)
+
+
+def _is_odd_integer(b: float) -> bool:
+    return b.is_integer() and b % 2 == 1
+
+
+def _pow(a: float, b: float) -> float:
+    """a**b with IEEE/PyTorch semantics: never raises, never returns a complex number."""
+    try:
+        return math.pow(a, b)
+    except OverflowError:
+        return -_INF if a < 0 and _is_odd_integer(b) else _INF
+    except ValueError:
+        if a == 0:  # zero to a negative power
+            return -_INF if math.copysign(1.0, a) < 0 and _is_odd_integer(b) else _INF
+        return _NAN  # a negative base to a non-integer power
+
+
+def _pow_exponent_grad(a: float, b: float, out: float) -> float:
+    """∂(a^b)/∂b = a^b·ln(a); 0 where a = 0 and b ≥ 0 (as PyTorch), nan for a < 0."""
+    if a > 0:
+        return out * math.log(a)
+    if a == 0 and b >= 0:
+        return 0.0
+    return _NAN if a < 0 else out * -_INF
