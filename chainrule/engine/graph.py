@@ -67,8 +67,10 @@ def _backward_order(root: Any) -> list[Any]:
 
 def _seed(root: Any, grad: float) -> list[Any]:
     if not root.requires_grad:
-        raise ValueError("backward() needs a Value that requires grad; this one does not "
-                         "(it is a constant, or was computed under no_grad())")
+        raise ValueError(
+            "backward() needs a Value that requires grad; this one does not "
+            "(it is a constant, or was computed under no_grad())"
+        )
     if not root.children:  # a leaf accumulates, as in PyTorch
         root.grad += grad
         return []
@@ -143,7 +145,8 @@ def backward_steps_from(order: list[Any]) -> Iterator[BackwardStep]:
                     name = node.label or f"the output of {node.op}"
                     raise FloatingPointError(
                         f"backward: the local gradient of {node.op} at {name} gave a "
-                        f"non-finite contribution ({local!r} · {g!r})")
+                        f"non-finite contribution ({local!r} · {g!r})"
+                    )
                 child.grad += amount
                 contributions.append(Contribution(child, local, amount))
         yield BackwardStep(node, g, tuple(contributions))
@@ -210,10 +213,13 @@ def paths(root: Any, leaf: Any, *, budget: int = DEFAULT_PATH_BUDGET) -> list[Pa
         child, local = step
         if child is leaf:
             if len(found) >= budget:
-                raise ValueError(f"more than {budget} chain-rule paths lead to this leaf; "
-                                 "pass a larger budget= or draw a smaller graph")
-            found.append(Path((*nodes, child), (*local_grads, local),
-                              math.prod(local_grads) * local))
+                raise ValueError(
+                    f"more than {budget} chain-rule paths lead to this leaf; "
+                    "pass a larger budget= or draw a smaller graph"
+                )
+            found.append(
+                Path((*nodes, child), (*local_grads, local), math.prod(local_grads) * local)
+            )
             continue
         nodes.append(child)
         local_grads.append(local)

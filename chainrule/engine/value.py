@@ -51,8 +51,16 @@ class Value:
     (-4.0, -2.0, 2.0)
     """
 
-    __slots__ = ("data", "grad", "label", "op", "children", "local_grads", "requires_grad",
-                 "_serial")
+    __slots__ = (
+        "data",
+        "grad",
+        "label",
+        "op",
+        "children",
+        "local_grads",
+        "requires_grad",
+        "_serial",
+    )
     __array_ufunc__ = None  # numpy scalars defer to Value's reflected operators
 
     data: float
@@ -63,8 +71,9 @@ class Value:
     local_grads: tuple[float, ...]
     requires_grad: bool
 
-    def __init__(self, data: Number, *, label: str | None = None,
-                 requires_grad: bool = True) -> None:
+    def __init__(
+        self, data: Number, *, label: str | None = None, requires_grad: bool = True
+    ) -> None:
         if isinstance(data, Value) or not isinstance(data, numbers.Real):
             raise TypeError(f"Value() takes a real number, got {type(data).__name__}")
         if label is not None and not isinstance(label, str):
@@ -116,8 +125,13 @@ class Value:
             if other is NotImplemented:
                 return NotImplemented
         # d(a+b)/da = 1, d(a+b)/db = 1
-        return _result(self.data + other.data, "+", (self, other), (1.0, 1.0),
-                       self.requires_grad or other.requires_grad)
+        return _result(
+            self.data + other.data,
+            "+",
+            (self, other),
+            (1.0, 1.0),
+            self.requires_grad or other.requires_grad,
+        )
 
     def __radd__(self, other: Number) -> Value:
         left = _constant(other)
@@ -129,8 +143,13 @@ class Value:
             if other is NotImplemented:
                 return NotImplemented
         # d(a−b)/da = 1, d(a−b)/db = −1
-        return _result(self.data - other.data, "-", (self, other), (1.0, -1.0),
-                       self.requires_grad or other.requires_grad)
+        return _result(
+            self.data - other.data,
+            "-",
+            (self, other),
+            (1.0, -1.0),
+            self.requires_grad or other.requires_grad,
+        )
 
     def __rsub__(self, other: Number) -> Value:
         left = _constant(other)
@@ -144,8 +163,7 @@ class Value:
         a = self.data
         b = other.data
         # d(a·b)/da = b, d(a·b)/db = a
-        return _result(a * b, "*", (self, other), (b, a),
-                       self.requires_grad or other.requires_grad)
+        return _result(a * b, "*", (self, other), (b, a), self.requires_grad or other.requires_grad)
 
     def __rmul__(self, other: Number) -> Value:
         left = _constant(other)
@@ -160,8 +178,13 @@ class Value:
         b = other.data
         inv_b = _div(1.0, b)
         # d(a/b)/da = 1/b, d(a/b)/db = −a/b²
-        return _result(_div(a, b), "/", (self, other), (inv_b, -a * inv_b * inv_b),
-                       self.requires_grad or other.requires_grad)
+        return _result(
+            _div(a, b),
+            "/",
+            (self, other),
+            (inv_b, -a * inv_b * inv_b),
+            self.requires_grad or other.requires_grad,
+        )
 
     def __rtruediv__(self, other: Number) -> Value:
         left = _constant(other)
@@ -176,8 +199,13 @@ class Value:
         b = other.data
         out = _pow(a, b)
         # d(a^b)/da = b·a^(b−1), d(a^b)/db = a^b·ln(a)
-        return _result(out, "**", (self, other), (b * _pow(a, b - 1.0), _pow_exponent_grad(a, b, out)),
-                       self.requires_grad or other.requires_grad)
+        return _result(
+            out,
+            "**",
+            (self, other),
+            (b * _pow(a, b - 1.0), _pow_exponent_grad(a, b, out)),
+            self.requires_grad or other.requires_grad,
+        )
 
     def __rpow__(self, other: Number) -> Value:
         left = _constant(other)
@@ -331,8 +359,13 @@ def log_softmax(values: Sequence[Value | Number]) -> list[Value]:
 
 
 # ------------------------------------------------------------------------------- helpers
-def _result(data: float, op: str, children: tuple[Value, ...], local_grads: tuple[float, ...],
-            requires_grad: bool) -> Value:
+def _result(
+    data: float,
+    op: str,
+    children: tuple[Value, ...],
+    local_grads: tuple[float, ...],
+    requires_grad: bool,
+) -> Value:
     """Make the output node of an op (the hot path: no `__init__`, no checks)."""
     out = _new(Value)
     out.data = data
@@ -363,8 +396,9 @@ def _result(data: float, op: str, children: tuple[Value, ...], local_grads: tupl
 def _check_forward(data: float, op: str, children: tuple[Value, ...]) -> None:
     if math.isfinite(data) or not all(math.isfinite(c.data) for c in children):
         return
-    operands = ", ".join(f"{c.label or 'operand ' + str(i)}={c.data:g}"
-                         for i, c in enumerate(children))
+    operands = ", ".join(
+        f"{c.label or 'operand ' + str(i)}={c.data:g}" for i, c in enumerate(children)
+    )
     word = "nan" if math.isnan(data) else "inf"
     raise FloatingPointError(f"{op} produced {word} from finite input (operands: {operands})")
 
