@@ -48,21 +48,25 @@ def topological_order(root: Any) -> list[Any]:
 def _backward_order(root: Any) -> list[Any]:
     """The non-leaf nodes that need a gradient, root first; zeroes their gradients.
 
-    Leaves are left out: they only receive gradient, never pass it on.
+    Leaves are left out: they only receive gradient, never pass it on. Each pass marks the
+    nodes it has seen with a fresh token (cheaper than a set of nodes).
     """
-    seen = {root}
+    token = object()
+    root._mark = token
+    found = [root]
     stack = [root]
-    add = seen.add
     push = stack.append
     pop = stack.pop
+    keep = found.append
     while stack:
         for child in pop().children:
-            if child.children and child.requires_grad and child not in seen:
-                add(child)
+            if child._mark is not token and child.children and child.requires_grad:
+                child._mark = token
+                child.grad = 0.0
                 push(child)
-    for node in seen:
-        node.grad = 0.0
-    return sorted(seen, key=_by_creation, reverse=True)
+                keep(child)
+    found.sort(key=_by_creation, reverse=True)
+    return found
 
 
 def _seed(root: Any, grad: float) -> list[Any]:
@@ -96,6 +100,10 @@ def backward(root: Any, grad: float = 1.0) -> None:
                 a.grad += local_a * g
             if b.requires_grad:
                 b.grad += local_b * g
+        elif len(children) == 1:
+            a = children[0]
+            if a.requires_grad:
+                a.grad += node.local_grads[0] * g
         else:
             for child, local in zip(children, node.local_grads):
                 if child.requires_grad:

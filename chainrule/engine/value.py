@@ -60,6 +60,7 @@ class Value:
         "local_grads",
         "requires_grad",
         "_serial",
+        "_mark",
     )
     __array_ufunc__ = None  # numpy scalars defer to Value's reflected operators
 
@@ -86,6 +87,7 @@ class Value:
         self.local_grads = ()
         self.requires_grad = bool(requires_grad)
         self._serial = _serial()
+        self._mark = None
 
     # ----------------------------------------------------------------- representation
     def __repr__(self) -> str:
@@ -124,14 +126,19 @@ class Value:
             other = _constant(other)  # type: ignore[assignment]
             if other is NotImplemented:
                 return NotImplemented
-        # d(a+b)/da = 1, d(a+b)/db = 1
-        return _result(
-            self.data + other.data,
-            "+",
-            (self, other),
-            (1.0, 1.0),
-            self.requires_grad or other.requires_grad,
-        )
+        out = _new(Value)
+        out.data = self.data + other.data
+        out.grad = 0.0
+        out.label = None
+        out._serial = _serial()
+        out._mark = None
+        if MODE.plain:  # the common case, inline for speed
+            out.op = "+"
+            out.children = (self, other)
+            out.local_grads = (1.0, 1.0)  # d(a+b)/da = 1, d(a+b)/db = 1
+            out.requires_grad = self.requires_grad or other.requires_grad
+            return out
+        return _record(out, "+", (self, other), (1.0, 1.0))
 
     def __radd__(self, other: Number) -> Value:
         left = _constant(other)
@@ -162,8 +169,19 @@ class Value:
                 return NotImplemented
         a = self.data
         b = other.data
-        # d(a·b)/da = b, d(a·b)/db = a
-        return _result(a * b, "*", (self, other), (b, a), self.requires_grad or other.requires_grad)
+        out = _new(Value)
+        out.data = a * b
+        out.grad = 0.0
+        out.label = None
+        out._serial = _serial()
+        out._mark = None
+        if MODE.plain:  # the common case, inline for speed
+            out.op = "*"
+            out.children = (self, other)
+            out.local_grads = (b, a)  # d(a·b)/da = b, d(a·b)/db = a
+            out.requires_grad = self.requires_grad or other.requires_grad
+            return out
+        return _record(out, "*", (self, other), (b, a))
 
     def __rmul__(self, other: Number) -> Value:
         left = _constant(other)
@@ -273,9 +291,20 @@ class Value:
     def relu(self) -> Value:
         """max(0, a); the derivative at 0 is 0 (as PyTorch)."""
         a = self.data
-        if a > 0:
-            return _result(a, "relu", (self,), (1.0,), self.requires_grad)
-        return _result(0.0, "relu", (self,), (0.0,), self.requires_grad)
+        out = _new(Value)
+        out.data = 0.0 if a <= 0 else a  # nan stays nan
+        out.grad = 0.0
+        out.label = None
+        out._serial = _serial()
+        out._mark = None
+        local = (1.0,) if a > 0 else (0.0,)  # d relu(a)/da = 1 if a > 0 else 0
+        if MODE.plain:  # the common case, inline for speed
+            out.op = "relu"
+            out.children = (self,)
+            out.local_grads = local
+            out.requires_grad = self.requires_grad
+            return out
+        return _record(out, "relu", (self,), local)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """a for a > 0, slope·a otherwise."""
@@ -298,8 +327,19 @@ class Value:
     def tanh(self) -> Value:
         """Hyperbolic tangent."""
         t = math.tanh(self.data)
-        # d tanh(a)/da = 1 − tanh²(a)
-        return _result(t, "tanh", (self,), (1.0 - t * t,), self.requires_grad)
+        out = _new(Value)
+        out.data = t
+        out.grad = 0.0
+        out.label = None
+        out._serial = _serial()
+        out._mark = None
+        if MODE.plain:  # the common case, inline for speed
+            out.op = "tanh"
+            out.children = (self,)
+            out.local_grads = (1.0 - t * t,)  # d tanh(a)/da = 1 − tanh²(a)
+            out.requires_grad = self.requires_grad
+            return out
+        return _record(out, "tanh", (self,), (1.0 - t * t,))
 
     def gelu(self) -> Value:
         """Exact GELU, a·Φ(a), with Φ the standard normal CDF (erf form)."""
@@ -372,6 +412,7 @@ def _result(
     out.grad = 0.0
     out.label = None
     out._serial = _serial()
+    out._mark = None
     if MODE.plain:
         out.op = op
         out.children = children
@@ -385,6 +426,25 @@ def _result(
         out.children = children
         out.local_grads = local_grads
         out.requires_grad = requires_grad
+    else:
+        out.op = ""
+        out.children = ()
+        out.local_grads = ()
+        out.requires_grad = False
+    return out
+
+
+def _record(
+    out: Value, op: str, children: tuple[Value, ...], local_grads: tuple[float, ...]
+) -> Value:
+    """Finish an op's output node when not in the plain mode (no_grad or detect_anomaly)."""
+    if MODE.anomaly:
+        _check_forward(out.data, op, children)
+    if MODE.grad_enabled:
+        out.op = op
+        out.children = children
+        out.local_grads = local_grads
+        out.requires_grad = any(c.requires_grad for c in children)
     else:
         out.op = ""
         out.children = ()
@@ -416,6 +476,7 @@ def _constant(x: object) -> Value:
         constant.local_grads = ()
         constant.requires_grad = False
         constant._serial = _serial()
+        constant._mark = None
         return constant
     return NotImplemented
 
