@@ -1,7 +1,19 @@
 """chainrule: a scalar autograd engine that draws its own chain rule."""
 
 from chainrule.engine import Value, detect_anomaly, log_softmax, no_grad, softmax
+from chainrule.engine.expr import parse
+from chainrule.engine.gradcheck import GradcheckError, gradcheck
 
 __version__ = "0.1.0"
 
-__all__ = ["Value", "no_grad", "detect_anomaly", "softmax", "log_softmax", "__version__"]
+__all__ = [
+    "Value",
+    "no_grad",
+    "detect_anomaly",
+    "softmax",
+    "log_softmax",
+    "gradcheck",
+    "GradcheckError",
+    "parse",
+    "__version__",
+]
