@@ -127,9 +127,10 @@ def load(path: str | os.PathLike[str]) -> Module:
             architecture. The message says which.
         OSError: if the file cannot be read.
     """
-    text = Path(path).read_text(encoding="utf-8")
     try:
-        document = json.loads(text)
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a chainrule model file (not UTF-8 text)") from None
     except json.JSONDecodeError as error:
         raise ValueError(f"{path}: not valid JSON (truncated or corrupt?): {error}") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
@@ -146,6 +147,9 @@ def load(path: str | os.PathLike[str]) -> Module:
         raise ValueError(f"{path}: 'config' and 'parameters' must be JSON objects")
     try:
         model = cls(**config)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{path}: bad architecture for a {kind}: {error}") from None
+    try:
         model.load_state_dict({name: _decode(name, v) for name, v in parameters.items()})
     except (TypeError, ValueError) as error:
         raise ValueError(f"{path}: the weights do not fit a {kind}: {error}") from None

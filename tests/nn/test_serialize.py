@@ -1,0 +1,89 @@
+"""save/load: identical outputs after a round trip, clear errors for bad files."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from chainrule.nn import MLP, Layer, Neuron, load, save
+
+
+def test_round_trip_gives_identical_outputs(tmp_path):
+    model = MLP(3, [5, 4, 2], activation="tanh", output_activation="softmax", seed=3)
+    path = tmp_path / "model.json"
+    save(model, path)
+    restored = load(path)
+    assert type(restored) is MLP and repr(restored) == repr(model)
+    assert restored.state_dict() == model.state_dict()
+    x = [0.1, -0.2, 0.3]
+    assert [y.data for y in restored(x)] == [y.data for y in model(x)]
+
+
+@pytest.mark.parametrize("model", [Neuron(2, "relu", seed=0), Layer(2, 3, "sigmoid", seed=0)])
+def test_neurons_and_layers_can_be_saved(tmp_path, model):
+    save(model, tmp_path / "m.json")
+    assert load(tmp_path / "m.json").state_dict() == model.state_dict()
+
+
+def test_file_content_and_no_leftover_temporary(tmp_path):
+    path = tmp_path / "model.json"
+    save(MLP(2, [1], seed=0), path)
+    save(MLP(2, [1], seed=1), path)  # overwrite
+    document = json.loads(path.read_text())
+    assert document["format"] == "chainrule.model" and document["version"] == 1
+    assert document["kind"] == "MLP" and document["config"]["nouts"] == [1]
+    assert os.listdir(tmp_path) == ["model.json"]
+
+
+def corrupt(tmp_path, change):
+    path = tmp_path / "model.json"
+    save(MLP(2, [2, 1], seed=0), path)
+    document = json.loads(path.read_text())
+    change(document)
+    path.write_text(json.dumps(document))
+    return path
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda d: d.update(format="other"), "not a chainrule model file"),
+        (lambda d: d.update(version=99), "unsupported format version 99"),
+        (lambda d: d.update(kind="Transformer"), "unknown model kind 'Transformer'"),
+        (lambda d: d["config"].update(nouts=[3, 1]), "missing keys"),
+        (lambda d: d["parameters"].pop("layers.1.neurons.0.b"), "missing keys"),
+        (lambda d: d["parameters"].update({"layers.0.neurons.0.b": "x"}), "expected a number"),
+        (lambda d: d["config"].update(activation="swish"), "bad architecture.*unknown activation"),
+        (lambda d: d.update(config=[]), "must be JSON objects"),
+    ],
+)
+def test_mismatched_files_raise_value_error(tmp_path, change, message):
+    with pytest.raises(ValueError, match=message):
+        load(corrupt(tmp_path, change))
+
+
+def test_truncated_and_foreign_files(tmp_path):
+    path = tmp_path / "model.json"
+    save(MLP(2, [2, 1], seed=0), path)
+    path.write_text(path.read_text()[:-40])
+    with pytest.raises(ValueError, match="not valid JSON"):
+        load(path)
+    path.write_text("[1, 2, 3]")
+    with pytest.raises(ValueError, match="not a chainrule model file"):
+        load(path)
+    path.write_bytes(b"\x80\x04\x95pickle")
+    with pytest.raises(ValueError, match="not UTF-8 text"):
+        load(path)
+
+
+def test_custom_activation_cannot_be_saved(tmp_path):
+    def square(v):
+        return v * v
+
+    with pytest.raises(ValueError, match="custom activation 'square'"):
+        save(MLP(2, [1], activation=square), tmp_path / "m.json")
+    assert not os.listdir(tmp_path)
+    with pytest.raises(TypeError, match="cannot save a list"):
+        save([], tmp_path / "m.json")
