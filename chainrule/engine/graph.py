@@ -45,31 +45,42 @@ def topological_order(root: Any) -> list[Any]:
     return sorted(seen, key=_by_creation)
 
 
-def _backward_order(root: Any) -> list[Any]:
+def _backward_order(root: Any) -> tuple[list[Any], list[tuple[Any, Any]]]:
     """The non-leaf nodes that need a gradient, root first; zeroes their gradients.
 
-    Leaves are left out: they only receive gradient, never pass it on. Each pass marks the
-    nodes it has seen with a fresh token (cheaper than a set of nodes).
+    Leaves are returned apart, each with its gradient before this pass, and zeroed: a pass
+    sums into a leaf from zero and `_accumulate` adds the total at the end, so a second pass
+    adds exactly what the first did (``g + (c1 + c2)``, not ``(g + c1) + c2``), as PyTorch.
+    Each pass marks the nodes it has seen with a fresh token (cheaper than a set of nodes).
     """
     token = object()
     root._mark = token
     found = [root]
+    leaves: list[tuple[Any, Any]] = []
     stack = [root]
     push = stack.append
     pop = stack.pop
     keep = found.append
     while stack:
         for child in pop().children:
-            if child._mark is not token and child.children and child.requires_grad:
+            if child._mark is not token and child.requires_grad:
                 child._mark = token
+                if child.children:
+                    push(child)
+                    keep(child)
+                else:
+                    leaves.append((child, child.grad))
                 child.grad = 0.0
-                push(child)
-                keep(child)
     found.sort(key=_by_creation, reverse=True)
-    return found
+    return found, leaves
 
 
-def _seed(root: Any, grad: float) -> list[Any]:
+def _accumulate(leaves: list[tuple[Any, Any]]) -> None:
+    for leaf, previous in leaves:
+        leaf.grad = previous + leaf.grad
+
+
+def _seed(root: Any, grad: float) -> tuple[list[Any], list[tuple[Any, Any]]]:
     if not root.requires_grad:
         raise ValueError(
             "backward() needs a Value that requires grad; this one does not "
@@ -77,15 +88,22 @@ def _seed(root: Any, grad: float) -> list[Any]:
         )
     if not root.children:  # a leaf accumulates, as in PyTorch
         root.grad += grad
-        return []
-    order = _backward_order(root)
+        return [], []
+    order, leaves = _backward_order(root)
     root.grad = grad
-    return order
+    return order, leaves
 
 
 def backward(root: Any, grad: float = 1.0) -> None:
     """Backpropagate from `root` (see `Value.backward`)."""
-    order = _seed(root, float(grad))
+    order, leaves = _seed(root, float(grad))
+    try:
+        _run(order)
+    finally:
+        _accumulate(leaves)
+
+
+def _run(order: list[Any]) -> None:
     if not MODE.plain and MODE.anomaly:
         for _ in backward_steps_from(order):
             pass
@@ -137,8 +155,11 @@ def backward_steps(root: Any, grad: float = 1.0) -> Iterator[BackwardStep]:
     >>> [step.node.op for step in backward_steps(y)]
     ['tanh', '*']
     """
-    order = _seed(root, float(grad))
-    yield from backward_steps_from(order)
+    order, leaves = _seed(root, float(grad))
+    try:
+        yield from backward_steps_from(order)
+    finally:
+        _accumulate(leaves)
 
 
 def backward_steps_from(order: list[Any]) -> Iterator[BackwardStep]:
