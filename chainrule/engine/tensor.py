@@ -1,0 +1,389 @@
+"""`Tensor`: NumPy-batched values with the op set and backward semantics of `Value`.
+
+A Tensor records the same kind of graph as a Value (`op`, `children`, `label`, a creation
+serial), one node per array operation. Backward walks that graph in reverse creation order and
+applies one vector-Jacobian product per op from the table in `tensor_ops`. Gradients are
+arrays of the tensor's shape; leaves accumulate across backward calls, intermediate nodes
+get this pass's gradient, and an array once stored in `.grad` is never written to again.
+"""
+
+from __future__ import annotations
+
+import numbers
+from operator import attrgetter
+from typing import Any, Union
+
+import numpy as np
+
+from chainrule.engine import graph
+from chainrule.engine.mode import MODE
+from chainrule.engine.tensor_gradients import GRADIENTS
+from chainrule.engine.tensor_ops import TensorOps
+
+Operand = Union["Tensor", np.ndarray, int, float]
+
+_new = object.__new__
+_serial = graph.next_serial
+_ndarray = np.ndarray
+_asarray = np.asarray
+_by_creation = attrgetter("_serial")
+_FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+class Tensor(TensorOps):
+    """An array in a computational graph.
+
+    Args:
+        data: an array, a nested list or a number; copied into a float64 array (float32 when
+            ``dtype=np.float32`` is given or `data` is already a float32 array).
+        requires_grad: whether `backward` computes ∂root/∂self into `grad`.
+        label: an optional name shown in diagrams and messages.
+        dtype: ``np.float64`` or ``np.float32``.
+
+    Attributes:
+        data: the forward value (an ndarray).
+        grad: None until a backward pass reaches this tensor, then an array of its shape.
+        op: the op that produced this tensor; ``""`` for a leaf.
+        children: the operands, in order.
+
+    >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, label="x")
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> y.item(), x.grad.tolist()
+    (30.0, [[2.0, 4.0], [6.0, 8.0]])
+    """
+
+    __slots__ = ("data", "grad", "label", "op", "children", "requires_grad", "_saved", "_serial")
+    __array_ufunc__ = None  # NumPy arrays and scalars defer to Tensor's reflected operators
+
+    data: np.ndarray
+    grad: np.ndarray | None
+    label: str | None
+    op: str
+    children: tuple[Tensor, ...]
+    requires_grad: bool
+
+    def __init__(
+        self,
+        data: Any,
+        *,
+        requires_grad: bool = False,
+        label: str | None = None,
+        dtype: Any = None,
+    ) -> None:
+        if isinstance(data, Tensor):
+            raise TypeError("Tensor() takes an array or a number, got Tensor; use .detach()")
+        if label is not None and not isinstance(label, str):
+            raise TypeError(f"label must be a str or None, got {type(label).__name__}")
+        array = np.asarray(data)
+        if array.dtype.kind not in "biuf":
+            raise TypeError(
+                f"Tensor() takes real numbers, got {type(data).__name__} of {array.dtype}"
+            )
+        if dtype is None:
+            dtype = np.float32 if array.dtype == np.float32 else np.float64
+        elif np.dtype(dtype) not in _FLOATS:
+            raise ValueError(f"dtype must be float64 or float32, got {np.dtype(dtype)}")
+        self.data = np.array(array, dtype=dtype)  # a copy: the caller's array is left alone
+        self.grad = None
+        self.label = label
+        self.op = ""
+        self.children = ()
+        self.requires_grad = bool(requires_grad)
+        self._saved = None
+        self._serial = _serial()
+
+    # ------------------------------------------------------------------ array facts
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by an op (inputs, parameters, constants)."""
+        return not self.children
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        text = np.array2string(self.data, precision=4, threshold=20, separator=", ")
+        parts = [text.replace("\n", "\n       ")]
+        if self.label is not None:
+            parts.append(f"label={self.label!r}")
+        if self.op:
+            parts.append(f"op={self.op!r}")
+        if self.requires_grad:
+            parts.append("requires_grad=True")
+        return f"Tensor({', '.join(parts)})"
+
+    def item(self) -> float:
+        """Return the single element as a Python float (ValueError if there are more)."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"item() needs a tensor of one element, this one has shape {self.shape}"
+            )
+        return float(self.data.reshape(()))
+
+    def __float__(self) -> float:
+        return self.item()
+
+    def numpy(self) -> np.ndarray:
+        """The data array itself (not a copy), as PyTorch's ``Tensor.numpy()``."""
+        return self.data
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this tensor's data that does not require grad."""
+        return _leaf(self.data, self.label)
+
+    def zero_grad(self) -> None:
+        """Forget this tensor's gradient (``grad`` becomes None, as PyTorch's default)."""
+        self.grad = None
+
+    # ------------------------------------------------------------------ the backward pass
+    def backward(self, grad: Any = None) -> None:
+        """Backpropagate from this tensor; ``grad`` is ∂L/∂self (1 for a one-element tensor).
+
+        Leaves accumulate their gradients across calls, as in PyTorch; intermediate tensors get
+        this pass's gradient. The walk is iterative, so graphs of any depth work.
+
+        Raises:
+            ValueError: if this tensor does not require grad, or `grad` is missing for a
+                tensor of more than one element, or has the wrong shape.
+        """
+        backward(self, grad)
+
+    # The operators and array methods are inherited from `TensorOps`; they build their
+    # results through `_constant` and `_result` (`result`, bound below).
+    def _constant(self, other: object) -> Tensor:
+        return constant(other, self)
+
+
+def _leaf(data: np.ndarray, label: str | None = None) -> Tensor:
+    """A constant leaf around `data` (not copied)."""
+    out = _new(Tensor)
+    out.data = data
+    out.grad = None
+    out.label = label
+    out.op = ""
+    out.children = ()
+    out.requires_grad = False
+    out._saved = None
+    out._serial = _serial()
+    return out
+
+
+def constant(x: object, like: Tensor) -> Tensor:
+    """Wrap a number or ndarray mixed into an op as a constant leaf; NotImplemented otherwise.
+
+    Numbers and integer arrays take the dtype of the tensor they meet, so float32 stays
+    float32; float arrays keep theirs (NumPy promotion then decides the result's dtype).
+    """
+    if isinstance(x, _ndarray):
+        kind = x.dtype.kind
+        if kind == "f":
+            return _leaf(x if x.dtype in _FLOATS else x.astype(np.float64))
+        if kind in "biu":
+            return _leaf(x.astype(like.data.dtype))
+        return NotImplemented  # type: ignore[return-value]
+    if isinstance(x, numbers.Real) and not isinstance(x, Tensor):
+        return _leaf(np.array(x, dtype=like.data.dtype))
+    return NotImplemented  # type: ignore[return-value]
+
+
+def result(
+    data: Any, op: str, children: tuple[Tensor, ...], saved: Any, requires_grad: bool
+) -> Tensor:
+    """Make the output node of an op (the hot path: no `__init__`, no checks)."""
+    if type(data) is not _ndarray:  # NumPy returns scalars from 0-d operations
+        data = _asarray(data)
+    out = _new(Tensor)
+    out.data = data
+    out.grad = None
+    out.label = None
+    out._serial = _serial()
+    if MODE.plain:
+        out.op = op
+        out.children = children
+        out.requires_grad = requires_grad
+        out._saved = saved
+        return out
+    if MODE.anomaly:
+        _check_forward(data, op, children)
+    if MODE.grad_enabled:
+        out.op = op
+        out.children = children
+        out.requires_grad = requires_grad
+        out._saved = saved
+    else:
+        out.op = ""
+        out.children = ()
+        out.requires_grad = False
+        out._saved = None
+    return out
+
+
+def _check_forward(data: np.ndarray, op: str, children: tuple[Tensor, ...]) -> None:
+    if np.isfinite(data).all() or not all(np.isfinite(c.data).all() for c in children):
+        return
+    operands = ", ".join(
+        f"{c.label or 'operand ' + str(i)} of shape {c.data.shape}" for i, c in enumerate(children)
+    )
+    word = "nan" if np.isnan(data).any() else "inf"
+    raise FloatingPointError(f"{op} produced {word} from finite input (operands: {operands})")
+
+
+Tensor._result = staticmethod(result)
+
+
+def cross_entropy(logits: Tensor, targets: Any, *, reduction: str = "mean") -> Tensor:
+    """Mean softmax cross-entropy of a batch of logits against integer class indices.
+
+    Fused and stable: L = mean_i(log Σ_j e^(x_ij − m_i) − (x_it_i − m_i)), m_i = max_j x_ij,
+    and one backward step, ∂L/∂x = (softmax(x) − onehot(t))/n.
+
+    Args:
+        logits: a Tensor of shape (n, k).
+        targets: n class indices in [0, k) (an integer array, list or Tensor).
+        reduction: ``"mean"`` (the default), ``"sum"``, or ``"none"`` for the n losses.
+
+    Returns:
+        A Tensor of shape () (shape (n,) for ``reduction="none"``).
+
+    Raises:
+        TypeError: if `logits` is not a Tensor or the targets are not integers.
+        ValueError: if the shapes do not match, a target is out of range, or the reduction
+            is unknown.
+
+    >>> logits = Tensor([[2.0, 0.0], [0.0, 2.0]], requires_grad=True)
+    >>> loss = cross_entropy(logits, [0, 1])
+    >>> round(loss.item(), 4)
+    0.1269
+    """
+    if not isinstance(logits, Tensor):
+        raise TypeError(f"cross_entropy() takes logits as a Tensor, got {type(logits).__name__}")
+    if logits.data.ndim != 2:
+        raise ValueError(f"cross_entropy() takes logits of shape (n, k), got {logits.shape}")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    classes = _class_indices(targets, *logits.data.shape)
+    shifted = logits.data - logits.data.max(axis=1, keepdims=True)
+    exps = np.exp(shifted)
+    totals = exps.sum(axis=1, keepdims=True)
+    losses = np.log(totals[:, 0]) - shifted[np.arange(len(classes)), classes]
+    if reduction != "none":
+        losses = losses.mean() if reduction == "mean" else losses.sum()
+    saved = (exps / totals, classes, reduction)
+    return result(losses, "cross_entropy", (logits,), saved, logits.requires_grad)
+
+
+def _class_indices(targets: Any, n: int, k: int) -> np.ndarray:
+    array = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
+    if array.dtype.kind == "f" and np.array_equal(array, np.round(array)):
+        array = array.astype(np.intp)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"cross_entropy() takes integer class indices, got {array.dtype} targets")
+    if array.shape != (n,):
+        raise ValueError(
+            f"cross_entropy() got {n} rows of logits but targets of shape {array.shape}"
+        )
+    if n and (array.min() < 0 or array.max() >= k):
+        raise ValueError(
+            f"cross_entropy() target out of range: classes are 0..{k - 1}, "
+            f"got {array.min()}..{array.max()}"
+        )
+    return array
+
+
+# ---------------------------------------------------------------------------- backward
+def _backward_order(root: Tensor) -> list[Tensor]:
+    """The non-leaf tensors that need a gradient, root first; clears their gradients."""
+    seen = {root}
+    stack = [root]
+    add = seen.add
+    push = stack.append
+    pop = stack.pop
+    while stack:
+        for child in pop().children:
+            if child.children and child.requires_grad and child not in seen:
+                add(child)
+                push(child)
+    for node in seen:
+        node.grad = None
+    return sorted(seen, key=_by_creation, reverse=True)
+
+
+def _seed(root: Tensor, grad: Any) -> np.ndarray:
+    if not root.requires_grad:
+        raise ValueError(
+            "backward() needs a Tensor that requires grad; this one does not "
+            "(it is a constant, or was computed under no_grad())"
+        )
+    dtype = root.data.dtype
+    if grad is None:
+        if root.data.size != 1:
+            raise ValueError(
+                f"grad can be implicitly created only for one-element tensors; this one has "
+                f"shape {root.shape}: pass backward(grad) with an array of that shape"
+            )
+        return np.ones_like(root.data)
+    seed = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=dtype)
+    if seed.shape != root.data.shape:
+        raise ValueError(f"grad has shape {seed.shape}, the tensor has shape {root.shape}")
+    return seed
+
+
+def backward(root: Tensor, grad: Any = None) -> None:
+    """Backpropagate from `root` (see `Tensor.backward`)."""
+    seed = _seed(root, grad)
+    if not root.children:  # a leaf accumulates, as in PyTorch
+        root.grad = seed if root.grad is None else root.grad + seed
+        return
+    order = _backward_order(root)
+    root.grad = seed
+    check = MODE.anomaly
+    for node in order:
+        g = node.grad
+        for child, child_grad in zip(node.children, GRADIENTS[node.op](node, g)):
+            if child_grad is None:
+                continue
+            if type(child_grad) is not _ndarray:
+                child_grad = _asarray(child_grad)
+            if check:
+                _check_backward(node, g, child_grad)
+            if child_grad.dtype != child.data.dtype:  # a float32 leaf met float64 data
+                child_grad = child_grad.astype(child.data.dtype)
+            previous = child.grad
+            if previous is not None:
+                # a new array, never `+=`: an array once stored in `.grad` is never changed
+                child.grad = previous + child_grad
+            elif child.children or (child_grad is not g and child_grad.base is None):
+                child.grad = child_grad
+            else:  # a leaf gets its own array, not a view of another tensor's gradient
+                child.grad = child_grad.copy()
+
+
+def _check_backward(node: Tensor, g: np.ndarray, child_grad: np.ndarray) -> None:
+    if np.isfinite(child_grad).all() or not np.isfinite(g).all():
+        return
+    name = node.label or f"the output of {node.op}"
+    raise FloatingPointError(
+        f"backward: the gradient rule of {node.op} at {name} gave a non-finite gradient "
+        "from a finite one"
+    )
+
+
+__all__ = ["Tensor", "backward", "constant", "cross_entropy", "result"]
