@@ -1,0 +1,115 @@
+"""gradcheck itself: it passes correct gradients, catches wrong ones, and leaves inputs alone."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from chainrule.engine.gradcheck import GradcheckError, gradcheck
+from chainrule.engine.value import Value
+
+
+def _wrong_product(a: Value, b: Value) -> Value:
+    out = a * b
+    if out.local_grads:  # (under no_grad, as gradcheck's finite differences run, none recorded)
+        out.local_grads = (out.local_grads[0], 2.0 * out.local_grads[1])  # ∂/∂b doubled: a bug
+    return out
+
+
+def test_a_correct_function_passes():
+    inputs = [Value(0.3, label="a"), Value(-1.2, label="b")]
+    assert gradcheck(lambda a, b: (a * b).sigmoid() + (a - b) ** 2, inputs) is True
+
+
+def test_a_wrong_gradient_raises_naming_the_input_and_both_numbers():
+    a, b = Value(0.5, label="a"), Value(3.0, label="b")
+    with pytest.raises(GradcheckError, match=r"'b' \(input 1\).*analytic 1\.0 vs numeric 0\.5"):
+        gradcheck(_wrong_product, [a, b])
+    assert issubclass(GradcheckError, ValueError)
+
+
+def test_the_worst_input_is_named():
+    a, b = Value(0.5), Value(3.0)
+
+    def wrong_both(a: Value, b: Value) -> Value:
+        out = a * b
+        if out.local_grads:
+            out.local_grads = (out.local_grads[0] * 1.01, out.local_grads[1] + 1.0)
+        return out
+
+    with pytest.raises(GradcheckError, match=r"input 1"):
+        gradcheck(wrong_both, [a, b])
+
+
+def test_raise_exception_false_returns_false():
+    assert gradcheck(_wrong_product, [Value(0.5), Value(3.0)], raise_exception=False) is False
+
+
+def test_inputs_are_left_as_they_were():
+    a, b = Value(0.5, label="a"), Value(3.0, label="b")
+    a.grad, b.grad = 7.0, -2.0
+    gradcheck(lambda a, b: a * b, [a, b])
+    gradcheck(_wrong_product, [a, b], raise_exception=False)
+    assert (a.data, b.data, a.grad, b.grad) == (0.5, 3.0, 7.0, -2.0)
+
+
+def test_inputs_are_restored_when_f_raises():
+    a = Value(0.5)
+
+    def explode(x: Value) -> Value:
+        if x.data != 0.5:
+            raise RuntimeError("perturbed")
+        return x * 2.0
+
+    with pytest.raises(RuntimeError):
+        gradcheck(explode, [a])
+    assert a.data == 0.5 and a.grad == 0.0
+
+
+def test_only_inputs_that_require_grad_are_checked():
+    a, frozen = Value(0.5), Value(3.0, requires_grad=False)
+    assert gradcheck(_wrong_product, [a, frozen]) is True  # the wrong ∂/∂b is never checked
+    with pytest.raises(ValueError, match="requires_grad"):
+        gradcheck(lambda x: x * 2.0, [frozen])
+
+
+def test_several_outputs_and_a_single_input():
+    x = Value(0.8, label="x")
+    assert gradcheck(lambda v: [v.tanh(), v * v, v.exp()], x)
+    with pytest.raises(GradcheckError, match="output element 1"):
+        gradcheck(lambda v: [v.tanh(), _wrong_product(v, v)], x)
+
+
+def test_an_output_that_does_not_depend_on_the_inputs():
+    x = Value(0.8)
+    assert gradcheck(lambda v: [v * 2.0, Value(3.0, requires_grad=False)], [x])
+
+
+def test_tolerances_follow_pytorch():
+    x = Value(2.0)
+
+    def slightly_off(v: Value) -> Value:
+        out = v * 3.0
+        if out.local_grads:
+            out.local_grads = (3.0 + 4e-3, 0.0)  # analytic 3.004, numeric 3
+        return out
+
+    # |3.004 − 3| = 4e-3 against atol + rtol·3
+    assert gradcheck(slightly_off, [x], atol=0.0, rtol=1e-3, raise_exception=False) is False
+    assert gradcheck(slightly_off, [x], atol=0.0, rtol=1e-2) is True
+    assert gradcheck(slightly_off, [x], atol=5e-3, rtol=0.0) is True
+
+
+def test_nan_gradients_fail():
+    x = Value(-1.0)
+    with pytest.raises(GradcheckError, match="nan"):
+        gradcheck(lambda v: v.sqrt(), [x])
+    assert math.isnan(Value(-1.0).sqrt().data)
+
+
+def test_type_errors():
+    with pytest.raises(TypeError):
+        gradcheck(lambda v: v, [1.0])
+    with pytest.raises(TypeError):
+        gradcheck(lambda v: "not a value", [Value(1.0)])
