@@ -65,10 +65,14 @@ def _flatten(items: Any) -> list[Any]:
     return flat
 
 
-def _reduce(terms: Any, count: int, reduction: str) -> Any:
-    """Σ terms, divided by their number for the mean."""
+def _check_reduction(reduction: str) -> None:
     if reduction not in REDUCTIONS:
         raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def _reduce(terms: Any, count: int, reduction: str) -> Any:
+    """Σ terms, divided by their number for the mean."""
+    _check_reduction(reduction)
     if not isinstance(terms, list):  # a Tensor
         return terms.mean() if reduction == "mean" else terms.sum()
     total = terms[0]
@@ -158,8 +162,8 @@ def cross_entropy(logits: Any, targets: Any, *, reduction: str = "mean") -> Any:
         from chainrule.engine import tensor
 
         indices = np.asarray(targets.data if _is_tensor(targets) else targets).astype(np.int64)
-        losses = tensor.cross_entropy(logits, indices, reduction="none")
-        return _reduce(losses, len(indices), reduction)
+        _check_reduction(reduction)
+        return tensor.cross_entropy(logits, indices, reduction=reduction)  # fused and stable
     if logits and isinstance(logits[0], Value):
         logits, targets = [logits], [targets]
     if len(logits) != len(_flatten(targets)):
