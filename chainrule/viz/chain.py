@@ -1,0 +1,143 @@
+"""The chain rule written out: one backward step's products, and every path from a leaf to the root.
+
+Each product is written three ways, symbols, formulas, numbers, so that a reader can follow
+∂L/∂b = ∂L/∂c · ∂c/∂b = 2c · 1 = (−5) · 1 = −5 from the definition to the value.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from chainrule.engine import graph
+from chainrule.viz.format import format_data, format_number, format_signed
+from chainrule.viz.naming import GraphNames
+
+
+def _number(x: Any) -> str:
+    return format_signed(x) if isinstance(x, (int, float)) else format_data(x)
+
+
+def _join_equalities(parts: list[str]) -> str:
+    """``p0 = p1 = …``, leaving out a part equal to the one before it."""
+    kept: list[str] = []
+    for part in parts:
+        if part and (not kept or part != kept[-1]):
+            kept.append(part)
+    return " = ".join(kept)
+
+
+def local_text(names: GraphNames, node: Any, child: Any, *, expand: bool = False) -> str:
+    """∂node/∂child as a formula (``x``, ``2c``), or its number when the op has no formula."""
+    position = next(i for i, c in enumerate(node.children) if c is child)
+    formula = names.local_formula(node, position, expand=expand)
+    return formula if formula is not None else _number(node.local_grads[position])
+
+
+def seed_formula(names: GraphNames, seed: float = 1.0) -> str:
+    """The first step of every backward pass: ∂L/∂L = 1."""
+    root = names.root
+    return f"{names.partial(root, root)} = {format_number(seed)}"
+
+
+def step_formulas(
+    names: GraphNames, step: graph.BackwardStep, before: dict[Any, Any] | None = None
+) -> list[str]:
+    """One line per edge of a backward step: ∂L/∂child = ∂L/∂node · ∂node/∂child = … = value.
+
+    Args:
+        names: the graph's names.
+        step: the step, as `graph.backward_steps` yields it.
+        before: each child's gradient before this step, to write ``+=`` for a second path.
+    """
+    root, node = names.root, step.node
+    running = dict(before or {})
+    lines = []
+    for contribution in step.contributions:
+        child = contribution.child
+        local_symbol = local_text(names, node, child)
+        local_value = _number(contribution.local_grad)
+        if node is root:
+            parts = [names.partial(root, child), local_symbol]
+        else:
+            upstream = _number(step.grad)
+            upstream_symbol = upstream
+            if names.uses.get(node) == 1 and node in root.children:
+                # ∂L/∂node is then the root's own local derivative: write it as a formula
+                upstream_symbol = _as_factor(local_text(names, root, node))
+            parts = [
+                names.partial(root, child),
+                f"{names.partial(root, node)} · {names.partial(node, child)}",
+                f"{upstream_symbol} · {_as_factor(local_symbol)}",
+                f"{upstream} · {local_value}",
+            ]
+        parts.append(_number_plain(contribution.amount))
+        line = _join_equalities(parts)
+        previous = running.get(child)
+        if previous is not None and _nonzero(previous):
+            lhs = names.partial(root, child)
+            line = line.replace(f"{lhs} = ", f"{lhs} += ", 1)
+            line += f"  (total {_number_plain(previous + contribution.amount)})"
+        running[child] = contribution.amount if previous is None else previous + contribution.amount
+        lines.append(line)
+    return lines
+
+
+def _as_factor(text: str) -> str:
+    """Parenthesise a sum or difference used as a factor: ``x − 1`` → ``(x − 1)``."""
+    return f"({text})" if (" + " in text or " − " in text) and not text.startswith("(") else text
+
+
+def _number_plain(x: Any) -> str:
+    return format_number(x) if isinstance(x, (int, float)) else format_data(x)
+
+
+def _nonzero(x: Any) -> bool:
+    try:
+        return bool(x != 0)
+    except ValueError:  # an array
+        return bool((x != 0).any())
+
+
+def path_lines(names: GraphNames, path: graph.Path) -> tuple[str, str, str, float]:
+    """One chain-rule path as symbols, formulas and numbers, and its product."""
+    pairs = list(zip(path.nodes, path.nodes[1:]))
+    symbols = " · ".join(names.partial(node, child) for node, child in pairs)
+    formulas = " · ".join(local_text(names, node, child, expand=True) for node, child in pairs)
+    numbers = " · ".join(_number(local) for local in path.local_grads)
+    return symbols, formulas, numbers, path.product
+
+
+def chain_rule_lines(names: GraphNames, leaf: Any) -> list[str]:
+    """The chain rule for ∂root/∂leaf, summed over every path from the leaf to the root.
+
+    >>> from chainrule import Value
+    >>> t1, t2 = Value(0.5, label="θ1"), Value(-1.5, label="θ2")
+    >>> x = Value(2.0, label="x", requires_grad=False)
+    >>> y = Value(1.0, label="y", requires_grad=False)
+    >>> L = (t1 * t2 * x - y) ** 2
+    >>> for line in chain_rule_lines(GraphNames(L), t1):
+    ...     print(line)
+    ∂L/∂θ1 = ∂L/∂c · ∂c/∂b · ∂b/∂a · ∂a/∂θ1
+    = 2(θ1·θ2·x − y) · 1 · x · θ2
+    = (−5) · 1 · 2 · (−1.5) = 15
+    """
+    found = graph.paths(names.root, leaf)
+    lhs = names.partial(names.root, leaf)
+    if len(found) == 1:
+        symbols, formulas, numbers, product = path_lines(names, found[0])
+        lines = [f"{lhs} = {symbols}"]
+        if formulas != numbers:
+            lines.append(f"= {formulas}")
+        lines.append(f"= {numbers} = {format_number(product)}")
+        return lines
+    leaf_name, root_name = names.name(leaf), names.name(names.root)
+    lines = [f"{lhs} = sum over {len(found)} paths from {leaf_name} to {root_name}:"]
+    for number, path in enumerate(found, start=1):
+        symbols, formulas, numbers, product = path_lines(names, path)
+        text = _join_equalities([symbols, formulas, numbers, format_number(product)])
+        lines.append(f"  path {number}: {text}")
+    total = math.fsum(path.product for path in found)
+    terms = " + ".join(_number(path.product) for path in found)
+    lines.append(f"= {terms} = {format_number(total)}")
+    return lines

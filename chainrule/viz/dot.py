@@ -1,0 +1,243 @@
+"""Graph → DOT: a record per value, a node per op, one edge per operand, clusters for models.
+
+Node ids come from creation order (``v4`` is the value at index 4 of
+`graph.topological_order(root)`, ``op4`` the op that made it), so the same graph always gives
+byte-identical DOT. The DOT text is assembled here directly (the graphviz package holds it
+as a `graphviz.Digraph`): building tens of thousands of lines through its per-attribute
+quoting would be the slowest part of drawing a big graph.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import graphviz
+
+from chainrule.viz import style
+from chainrule.viz.chain import chain_rule_lines
+from chainrule.viz.diagram import Diagram
+from chainrule.viz.format import BLANK, format_data
+from chainrule.viz.naming import GraphNames, is_constant
+from chainrule.viz.scene import Edge, Scene
+
+DEFAULT_MAX_NODES = 1500
+RANKDIRS = ("LR", "RL", "TB", "BT")
+
+
+def draw(
+    root: Any,
+    *,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    edge_labels: bool = False,
+    highlight: Any = None,
+    collapse: str | None = None,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+) -> Diagram:
+    """Draw the computational graph of `root` with every value and gradient.
+
+    Args:
+        root: the output `Value` (or `Tensor`).
+        rankdir: layout direction, ``"LR"`` (inputs left) or ``"TB"``, ``"RL"``, ``"BT"``.
+        show_grad: show gradients; before ``backward()`` they are blank, with a note.
+        edge_labels: write each edge's local derivative (formula and value).
+        highlight: a leaf (or its label): colour its paths to the root, write its chain rule.
+        collapse: ``"neuron"`` draws each neuron of a model as one node.
+        max_nodes: refuse to draw more nodes than this (None: no limit).
+
+    Returns:
+        A `Diagram`.
+
+    Raises:
+        ValueError: for a bad option, an unknown highlight, or too many nodes.
+
+    >>> from chainrule import Value
+    >>> a = Value(2.0, label="a"); b = a * 3
+    >>> b.backward()
+    >>> diagram = draw(b)
+    >>> "× 3" in diagram.source, "grad 3" in diagram.source
+    (True, True)
+    """
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
+    if collapse not in (None, "neuron"):
+        raise ValueError(f"collapse must be None or 'neuron', got {collapse!r}")
+    names = GraphNames(root)
+    leaf = find_node(names, highlight) if highlight is not None else None
+    scene = Scene(names, collapse=collapse, show_grad=show_grad)
+    if max_nodes is not None and scene.node_count > max_nodes:
+        hint = (
+            "pass collapse='neuron' to draw each neuron as one node, or a larger max_nodes"
+            if collapse is None and scene.model.is_model
+            else "pass a larger max_nodes= (or collapse='neuron' for a model)"
+        )
+        raise ValueError(
+            f"the graph has {scene.node_count} nodes to draw, more than max_nodes={max_nodes}: "
+            + hint
+        )
+    return build_diagram(scene, rankdir=rankdir, edge_labels=edge_labels, highlight=leaf)
+
+
+def find_node(names: GraphNames, wanted: Any) -> Any:
+    """The node of the graph that `wanted` names: the node itself, or a label string.
+
+    Raises:
+        ValueError: when no node matches.
+    """
+    if isinstance(wanted, str):
+        matches = [node for node in names.order if node.label == wanted]
+        if not matches:
+            matches = [n for n in names.order if not is_constant(n) and names.name(n) == wanted]
+        if not matches:
+            raise ValueError(f"no value labelled {wanted!r} in this graph")
+        return matches[0]
+    if wanted not in names.index:
+        raise ValueError("the value to highlight is not part of this graph")
+    return wanted
+
+
+def build_diagram(
+    scene: Scene,
+    *,
+    rankdir: str = "LR",
+    edge_labels: bool = False,
+    highlight: Any = None,
+    grads: dict[int, Any] | None = None,
+    caption: list[str] | None = None,
+) -> Diagram:
+    """Write the scene's DOT.
+
+    `grads` overrides what each value's gradient cell shows (a number, text, or None for
+    blank); `caption` replaces the notes and legend above the graph.
+    """
+    names = scene.names
+    marked_nodes, marked_edges = _highlighted(names, highlight)
+    body = scene.body(
+        lambda node: _value_lines(scene, node, marked_nodes, grads),
+        lambda key: _neuron_lines(scene, key, grads),
+    )
+    for edge in scene.edges():
+        body.append(_edge_line(scene, edge, edge_labels, marked_nodes, marked_edges))
+    notes = _notes(scene, highlight, grads)
+    if caption is not None:
+        notes = style.text_block(caption, size=12, bold_first=True)
+    graph_attr = {
+        "rankdir": rankdir,
+        "fontname": style.FONT,
+        "nodesep": "0.25",
+        "ranksep": "0.35",
+        "labeljust": "l",
+        "labelloc": "t",
+        "bgcolor": "white",
+    }
+    digraph = graphviz.Digraph(
+        "chainrule",
+        graph_attr=graph_attr,
+        node_attr={"fontname": style.FONT, "fontsize": "11", "shape": "plain"},
+        edge_attr={"fontname": style.FONT, "fontsize": "9", "color": style.EDGE},
+        body=[f"\t{line}\n" for line in body] + ([f"\tlabel={notes}\n"] if notes else []),
+    )
+    return Diagram(digraph, node_count=scene.node_count)
+
+
+def _highlighted(names: GraphNames, leaf: Any) -> tuple[set[int], set[tuple[int, int]]]:
+    if leaf is None:
+        return set(), set()
+    from chainrule.engine import graph
+
+    nodes: set[int] = set()
+    edges: set[tuple[int, int]] = set()
+    for path in graph.paths(names.root, leaf):
+        ids = [names.id(node) for node in path.nodes]
+        nodes.update(ids)
+        edges.update(zip(ids[1:], ids))  # (operand, result)
+    return nodes, edges
+
+
+def _notes(scene: Scene, highlight: Any, grads: dict[int, Any] | None) -> str:
+    lines: list[str] = []
+    if highlight is not None:
+        lines.extend(chain_rule_lines(scene.names, highlight))
+    if scene.show_grad and not scene.backward_ran and grads is None:
+        lines.append(f"backward() has not run yet: gradients are blank ({BLANK}), not zero")
+    legend = style.legend(scene.show_grad, scene.names.name(scene.names.root))
+    if not lines:
+        return f'<<FONT POINT-SIZE="10">{legend}</FONT>>'
+    block = style.text_block(lines, size=12)[1:-1]  # drop the outer <...>
+    return f'<{block}<BR/><FONT POINT-SIZE="10">{legend}</FONT><BR ALIGN="LEFT"/>>'
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _value_lines(
+    scene: Scene, node: Any, marked: set[int], grads: dict[int, Any] | None
+) -> list[str]:
+    names = scene.names
+    i = names.id(node)
+    role = names.role(node)
+    title = scene.display_name(node)
+    grad = scene.grad_value(node) if grads is None else grads.get(i)
+    grad_row = style.grad_text(grad) if scene.show_grad and node.requires_grad else None
+    label = style.value_label(
+        title=title,
+        subtitle=names.name(node) if title != names.name(node) and node.label is None else None,
+        data=format_data(node.data),
+        grad=grad_row,
+        fill=style.grad_fill(grad if isinstance(grad, float) else None),
+        header=style.HEADER_FILL[role] if role in style.HEADER_FILL else "#ffffff",
+        border=style.HIGHLIGHT if i in marked else style.BORDER.get(role, "#8a8a8a"),
+    )
+    tooltip = node.label or names.expression(node)
+    penwidth = ' penwidth="2.5"' if i in marked else ""
+    lines = [f"v{i} [id=v{i} label={label} tooltip={_quote(tooltip)}{penwidth}]"]
+    if node.children:
+        op_label = scene.op_label(node)
+        shape = "circle" if len(op_label) <= 2 else "ellipse"
+        color = f" color={_quote(style.HIGHLIGHT)} penwidth=2" if i in marked else ""
+        lines.append(
+            f"op{i} [id=op{i} label={_quote(op_label)} shape={shape} style=filled "
+            f'fillcolor="#ffffff" fontsize=12 margin="0.04,0.02" width=0.35 height=0.35{color}]'
+        )
+    return lines
+
+
+def _neuron_lines(scene: Scene, key: str, grads: dict[int, Any] | None) -> list[str]:
+    output = scene.model.neuron_outputs[key]
+    i = scene.names.id(output)
+    grad = scene.grad_value(output) if grads is None else grads.get(i)
+    activation = output.op if output.op not in ("+", "") else "linear"
+    index = key.rsplit(".", 1)[-1]
+    label = style.value_label(
+        title=f"neuron {index}",
+        subtitle=f"{activation}(w·x + b)",
+        data=format_data(output.data),
+        grad=style.grad_text(grad) if scene.show_grad else None,
+        fill=style.grad_fill(grad if isinstance(grad, float) else None),
+        header=style.HEADER_FILL["intermediate"],
+        border=style.BORDER["parameter"],
+    )
+    return [f"v{i} [id=v{i} label={label} tooltip={_quote(key)}]"]
+
+
+def _edge_line(
+    scene: Scene,
+    edge: Edge,
+    edge_labels: bool,
+    marked_nodes: set[int],
+    marked_edges: set[tuple[int, int]],
+) -> str:
+    suffix = "" if edge.position is None else f"_{edge.position}"
+    attributes = [f"id=e_{edge.tail}_{edge.head}{suffix}"]
+    is_op_edge = edge.tail.startswith("op")
+    if (edge.operand, edge.result) in marked_edges or (is_op_edge and edge.result in marked_nodes):
+        attributes.append(f'color="{style.HIGHLIGHT}" penwidth=2.5')
+    if edge_labels and edge.position is not None:
+        text = scene.edge_text(edge.result, edge.position)
+        attributes.append(f"label={_quote(text)} fontcolor={_quote(style.MUTED)}")
+    if is_op_edge:
+        attributes.append("arrowsize=0.6")
+    elif edge.operand is None:  # between collapsed neurons: dense layers draw many of these
+        attributes.append('color="#7a7a7a80" penwidth=0.7 arrowsize=0.5')
+    return f"{edge.tail} -> {edge.head} [{' '.join(attributes)}]"

@@ -1,0 +1,84 @@
+"""Number and text formatting shared by every picture and story: magnitudes, minus signs, HTML.
+
+All of viz writes negative numbers with a real minus sign (U+2212), so that a diagram, a
+step's formula and the terminal text read the same.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+MINUS = "\u2212"
+BLANK = "\u2014"  # an em dash: "not computed yet"
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def format_number(x: float) -> str:
+    """Format a number to its magnitude: small values stay visible, large ones keep their digits.
+
+    Values from 0.001 up to 10⁷ get about four significant digits but never lose an integer
+    digit; smaller and larger ones use scientific notation.
+
+    >>> [format_number(v) for v in (15.0, -5.0, 3e-06, 123456.7, 0.123456, 2.5e9)]
+    ['15', '−5', '3e-06', '123456.7', '0.1235', '2.5e+09']
+    """
+    x = float(x)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "∞" if x > 0 else MINUS + "∞"
+    if x == 0:
+        return "0"
+    magnitude = abs(x)
+    if 1e-3 <= magnitude < 1e7:
+        if x.is_integer():
+            text = str(int(magnitude))
+        else:
+            # about four significant digits, but never fewer than the integer part has
+            decimals = max(1, 3 - math.floor(math.log10(magnitude)))
+            text = f"{magnitude:.{decimals}f}".rstrip("0").rstrip(".")
+    else:
+        text = f"{magnitude:.4g}"
+    return MINUS + text if x < 0 else text
+
+
+def format_signed(x: float) -> str:
+    """A number in a product: negative numbers get parentheses, ``(−5)``."""
+    text = format_number(x)
+    return f"({text})" if text.startswith(MINUS) else text
+
+
+def summarize_array(data: Any) -> str:
+    """One line for an array: shape, mean and range, e.g. ``(256, 10) mean 0.12 [−1.3, 2]``."""
+    import numpy
+
+    array = numpy.asarray(data)
+    shape = "(" + ", ".join(str(n) for n in array.shape) + ("," if array.ndim == 1 else "") + ")"
+    if array.size == 0:
+        return f"{shape} empty"
+    if array.size == 1:
+        return f"{shape} {format_number(float(array.reshape(-1)[0]))}"
+    finite = array[numpy.isfinite(array)]
+    if finite.size == 0:
+        return f"{shape} no finite values"
+    low, high = format_number(float(finite.min())), format_number(float(finite.max()))
+    return f"{shape} mean {format_number(float(finite.mean()))} [{low}, {high}]"
+
+
+def format_data(data: Any) -> str:
+    """A scalar as a number, an array as its summary."""
+    if isinstance(data, (int, float)):
+        return format_number(data)
+    return summarize_array(data)
+
+
+def subscript(text: str) -> str:
+    """Digits as Unicode subscripts: ``w1`` → ``w₁``."""
+    return text.translate(_SUBSCRIPTS)
+
+
+def escape_html(text: str) -> str:
+    """Escape text for a Graphviz HTML-like label (``<``, ``>``, ``&``, quotes)."""
+    return html.escape(text, quote=True)

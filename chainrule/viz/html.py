@@ -1,0 +1,124 @@
+"""A self-contained HTML stepper for the backward pass: inline SVG frames, buttons, arrow keys.
+
+The page has no external reference at all (no script, style, font or image URL), so it works
+from a ``file://`` URL with no server and no network.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from chainrule.viz.render import write_atomic
+
+if TYPE_CHECKING:
+    from chainrule.viz.steps import Steps
+
+_PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)
+_NAMESPACES = re.compile(r'\s+xmlns(?::xlink)?="[^"]*"')
+_IDS = re.compile(r'\bid="([^"]*)"')
+
+_STYLE = """
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 1.5rem;
+       color: #222; background: #fafafa; }
+h1 { font-size: 1.3rem; margin: 0 0 .6rem; }
+.controls { display: flex; gap: .5rem; align-items: center; margin-bottom: .8rem; }
+button { font-size: 1rem; padding: .3rem .8rem; border: 1px solid #bbb; border-radius: 4px;
+         background: white; cursor: pointer; }
+button:hover { background: #f0f0f0; }
+#counter { min-width: 7rem; font-variant-numeric: tabular-nums; }
+#formula { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 1.05rem;
+           background: white; border: 1px solid #ddd; border-left: 4px solid #e36209;
+           padding: .6rem .9rem; margin-bottom: .8rem; white-space: pre-wrap; min-height: 3em; }
+.frame { display: none; overflow: auto; background: white; border: 1px solid #ddd; }
+.frame.current { display: block; }
+.hint { color: #777; font-size: .85rem; }
+"""
+
+_SCRIPT = """
+const frames = Array.from(document.querySelectorAll('.frame'));
+const texts = JSON.parse(document.getElementById('texts').textContent);
+let current = 0, timer = null;
+function show(n) {
+  current = Math.max(0, Math.min(frames.length - 1, n));
+  frames.forEach((f, i) => f.classList.toggle('current', i === current));
+  document.getElementById('counter').textContent = `step ${current} of ${frames.length - 1}`;
+  document.getElementById('formula').textContent = texts[current];
+}
+function play() {
+  if (timer) { clearInterval(timer); timer = null; playButton.textContent = '▶ play'; return; }
+  if (current === frames.length - 1) show(0);
+  playButton.textContent = '❚❚ pause';
+  timer = setInterval(() => {
+    if (current === frames.length - 1) play(); else show(current + 1);
+  }, 1500);
+}
+const playButton = document.getElementById('play');
+document.getElementById('prev').onclick = () => show(current - 1);
+document.getElementById('next').onclick = () => show(current + 1);
+playButton.onclick = play;
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'ArrowRight' || e.key === 'ArrowDown') show(current + 1);
+  else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp') show(current - 1);
+  else if (e.key === 'Home') show(0);
+  else if (e.key === 'End') show(frames.length - 1);
+  else if (e.key === ' ') { e.preventDefault(); play(); }
+  else return;
+});
+show(0);
+"""
+
+
+def inline_svg(svg: str, prefix: str) -> str:
+    """An SVG ready to sit inside HTML: no XML prologue, no namespace URLs, ids made unique."""
+    body = _NAMESPACES.sub("", _PROLOGUE.sub("", svg, count=1))
+    body = re.sub(r"<!--.*?-->", "", body, flags=re.S)
+    body = re.sub(r"\bns0:", "", body)
+    return _IDS.sub(lambda m: f'id="{prefix}{m.group(1)}"', body)
+
+
+def page(title: str, svgs: list[str], texts: list[str]) -> str:
+    """The whole HTML page for frames `svgs` with their formula `texts`."""
+    frames = "\n".join(
+        f'<div class="frame" id="frame{n}">{inline_svg(svg, f"f{n}_")}</div>'
+        for n, svg in enumerate(svgs)
+    )
+    data = json.dumps(texts, ensure_ascii=False).replace("</", "<\\/")
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{html.escape(title)}</title>
+<style>{_STYLE}</style>
+</head>
+<body>
+<h1>{html.escape(title)}</h1>
+<div class="controls">
+<button id="prev" title="previous step (←)">◀ previous</button>
+<button id="play" title="play / pause (space)">▶ play</button>
+<button id="next" title="next step (→)">next ▶</button>
+<span id="counter"></span>
+<span class="hint">← → step, space plays, Home/End jump</span>
+</div>
+<div id="formula"></div>
+{frames}
+<script type="application/json" id="texts">{data}</script>
+<script>{_SCRIPT}</script>
+</body>
+</html>
+"""
+
+
+def write_page(steps: Steps, outdir: Path, *, renderer: str | None = None) -> Path:
+    """Write ``step_000.svg`` … and ``index.html`` into `outdir`; returns the page's path."""
+    svgs = steps.svgs(renderer=renderer)
+    width = max(3, len(str(len(svgs) - 1)))
+    for n, svg in enumerate(svgs):
+        write_atomic(outdir / f"step_{n:0{width}d}.svg", svg)
+    texts = ["\n".join([frame.title, *frame.formulas]) for frame in steps]
+    root_name = steps.names.name(steps.names.root)
+    title = f"Backpropagation through {root_name} = {steps.names.expression(steps.names.root)}"
+    return write_atomic(outdir / "index.html", page(title, svgs, texts))

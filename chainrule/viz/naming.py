@@ -1,0 +1,214 @@
+"""Names, roles and symbolic formulas for the nodes of one graph, shared by draw, steps, explain.
+
+Nodes are numbered by their index in `graph.topological_order(root)` (creation order), so
+the same program always gives the same ids and names. Unlabelled intermediate values get
+letters ``a, b, c …`` in creation order, the root is ``L`` unless it has a label, and every
+picture and story of the graph uses the same names.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import string
+from typing import Any
+
+from chainrule.engine import graph
+from chainrule.engine.ops import op_info
+from chainrule.viz.format import format_data, format_number
+
+PARAMETER, INPUT, CONSTANT, OUTPUT, INTERMEDIATE = (
+    "parameter",
+    "input",
+    "constant",
+    "output",
+    "intermediate",
+)
+_MAX_EXPRESSION = 24  # longer expressions are written by name
+# Operator precedence, to parenthesise an operand only where it is needed.
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "**": 4}
+_LEAF_PRECEDENCE = 9
+_OPERAND = re.compile(r"(?<![A-Za-z_])([ab])(?![A-Za-z_])")
+
+
+def is_constant(node: Any) -> bool:
+    """A number mixed into an op: a leaf that needs no gradient and has no label."""
+    return not node.children and not node.requires_grad and node.label is None
+
+
+def role(node: Any, root: Any) -> str:
+    """The node's part in the picture: output, parameter, input, constant or intermediate."""
+    if node is root:
+        return OUTPUT
+    if node.children:
+        return INTERMEDIATE
+    if node.requires_grad:
+        return PARAMETER
+    return INPUT if node.label is not None else CONSTANT
+
+
+def _letters() -> Any:
+    for size in itertools.count(1):
+        for letters in itertools.product(string.ascii_lowercase, repeat=size):
+            yield "".join(letters)
+
+
+class GraphNames:
+    """Ids, names, roles and expression texts of every node reachable from `root`.
+
+    >>> from chainrule import Value
+    >>> t1, t2 = Value(0.5, label="θ1"), Value(-1.5, label="θ2")
+    >>> x = Value(2.0, label="x", requires_grad=False)
+    >>> y = Value(1.0, label="y", requires_grad=False)
+    >>> names = GraphNames((t1 * t2 * x - y) ** 2)
+    >>> [names.name(n) for n in names.order if not is_constant(n)]
+    ['θ1', 'θ2', 'x', 'y', 'a', 'b', 'c', 'L']
+    >>> names.expression(names.order[6])
+    'θ1·θ2·x − y'
+    """
+
+    def __init__(self, root: Any) -> None:
+        self.root = root
+        self.order: list[Any] = graph.topological_order(root)
+        self.index: dict[Any, int] = {node: i for i, node in enumerate(self.order)}
+        labels = [node.label for node in self.order if node.label is not None]
+        # a model's dotted labels are drawn by their last part (``b``), so keep that free too
+        taken = set(labels) | {label.rsplit(".", 1)[-1] for label in labels}
+        letters = (name for name in _letters() if name not in taken and name != "L")
+        self._names: list[str] = []
+        for node in self.order:
+            if node.label is not None:
+                self._names.append(node.label)
+            elif node is root:
+                self._names.append("L" if "L" not in taken else "out")
+            elif is_constant(node):
+                self._names.append(format_data(node.data))
+            else:
+                self._names.append(next(letters))
+        self._expressions = self._build_expressions()
+        self.uses: dict[Any, int] = {}  # how many operand slots each node fills
+        for node in self.order:
+            for child in node.children:
+                self.uses[child] = self.uses.get(child, 0) + 1
+
+    def id(self, node: Any) -> int:
+        """The node's index in creation order."""
+        return self.index[node]
+
+    def name(self, node: Any) -> str:
+        """The label, a letter for an unlabelled value, the number for a constant."""
+        return self._names[self.index[node]]
+
+    def role(self, node: Any) -> str:
+        return role(node, self.root)
+
+    def expression(self, node: Any) -> str:
+        """What the node computes in terms of labelled leaves, or its name if that is long."""
+        return self._expressions[self.index[node]][0]
+
+    def definition(self, node: Any) -> str:
+        """What the node computes: its expression, or one op over named operands if long."""
+        expression = self.expression(node)
+        if expression != self.name(node) or not node.children:
+            return expression
+        operands = [self.name(child) for child in node.children]
+        info = op_info(node.op)
+        if len(operands) <= 2:
+            return info.text.format(a=operands[0], b=operands[-1])
+        return f"{info.symbol}({', '.join(operands)})"
+
+    def _build_expressions(self) -> list[tuple[str, int]]:
+        # Children come first in creation order, so one forward pass builds every text.
+        texts: list[tuple[str, int]] = []
+        for i, node in enumerate(self.order):
+            if not node.children or node.label is not None:
+                texts.append((self._names[i], _LEAF_PRECEDENCE))
+                continue
+            precedence = _PRECEDENCE.get(node.op, _LEAF_PRECEDENCE - 1)
+            operands = [
+                _wrap(texts[self.index[c]], precedence, position == 1 and node.op in "-/**")
+                for position, c in enumerate(node.children)
+            ]
+            text = _fill(op_info(node.op).text, operands)
+            if len(text) > _MAX_EXPRESSION:
+                texts.append((self._names[i], _LEAF_PRECEDENCE))
+            else:
+                texts.append((text, precedence))
+        return texts
+
+    def partial(self, node: Any, child: Any) -> str:
+        """The symbol ∂node/∂child, e.g. ``∂c/∂b``."""
+        return f"∂{self.name(node)}/∂{self.name(child)}"
+
+    def local_formula(self, node: Any, position: int, *, expand: bool = False) -> str | None:
+        """∂node/∂children[position] as text with the operands' names filled in.
+
+        Args:
+            node: an op's output.
+            position: which operand.
+            expand: write short intermediate values as their expressions (``2(θ1·θ2·x − y)``)
+                instead of their names (``2c``).
+
+        Returns:
+            The formula, or None for an op the table has no formula for.
+        """
+        info = op_info(node.op)
+        if position >= len(info.formulas):
+            return None if len(info.formulas) != 1 else info.formulas[0]
+        texts = [self._operand_text(c, expand) for c in node.children[:2]]
+        if node.op == "**" and position == 0 and is_constant(node.children[1]):
+            return _power_rule(node.children[1].data, texts[0])
+        return _fill_formula(info.formulas[position], texts)
+
+    def _operand_text(self, node: Any, expand: bool) -> tuple[str, int]:
+        if expand:
+            return self._expressions[self.index[node]]
+        return self._names[self.index[node]], _LEAF_PRECEDENCE
+
+
+def _wrap(text: tuple[str, int], precedence: int, right: bool) -> str:
+    body, own = text
+    if own < precedence or (right and own == precedence):
+        return f"({body})"
+    return body
+
+
+def _fill(template: str, operands: list[str]) -> str:
+    if "{b}" in template and len(operands) >= 2:
+        return template.format(a=operands[0], b=operands[1])
+    return template.replace("{a}", ", ".join(operands) if len(operands) > 1 else operands[0])
+
+
+def _fill_formula(formula: str, texts: list[tuple[str, int]]) -> str:
+    """Put operand texts in place of the formula's ``a`` and ``b``, parenthesised if compound."""
+
+    def replace(match: re.Match[str]) -> str:
+        which = 0 if match.group(1) == "a" else 1
+        if which >= len(texts):
+            return match.group(1)
+        body, precedence = texts[which]
+        start, end = match.start(), match.end()
+        inside_call = formula[start - 1 : start] == "(" and formula[end : end + 1] == ")"
+        alone = len(formula) == end - start
+        if precedence < _LEAF_PRECEDENCE and not (inside_call or alone):
+            return f"({body})"
+        return body
+
+    return _OPERAND.sub(replace, formula)
+
+
+def _power_rule(exponent: float, base: tuple[str, int]) -> str:
+    """d(aⁿ)/da = n·aⁿ⁻¹ for a number n, simplified for the common cases."""
+    body, precedence = base
+    wrapped = body if precedence == _LEAF_PRECEDENCE else f"({body})"
+    if exponent == 1:
+        return "1"
+    n = format_number(exponent)
+    if exponent == 2:
+        joiner = "" if (wrapped.startswith("(") or _is_short_symbol(body)) else "·"
+        return f"2{joiner}{wrapped}"
+    return f"{n}·{wrapped}^{format_number(exponent - 1)}"
+
+
+def _is_short_symbol(text: str) -> bool:
+    return len(text) <= 3 and text[:1].isalpha() and "." not in text

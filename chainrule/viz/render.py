@@ -1,0 +1,142 @@
+"""Finds a Graphviz renderer, runs it, and writes files atomically; the only module that spawns.
+
+Lookup order: an explicit ``renderer=`` argument or the ``CHAINRULE_DOT`` environment
+variable; ``graphviz-pure`` on PATH or next to the running interpreter (so an un-activated
+virtual environment works); Graphviz ``dot`` on PATH. graphviz-pure renders svg and png; pdf
+needs Graphviz ``dot``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+TIMEOUT_SECONDS = 120
+#: Raster output is capped: about 4000 pixels on the longer side, whatever the graph size.
+MAX_PIXELS = 4000
+PNG_DPI = 144
+FORMATS = ("svg", "png", "pdf")
+_INSTALL_HINT = "pip install graphviz-pure (or install Graphviz: apt-get install graphviz)"
+
+
+class RendererNotFound(RuntimeError):
+    """No program that turns DOT into pictures was found."""
+
+
+class RenderError(RuntimeError):
+    """The renderer ran but failed (bad input, unsupported format, timeout)."""
+
+
+def find_renderer(renderer: str | os.PathLike[str] | None = None, *, format: str = "svg") -> str:
+    """Return the path of the program to render `format` with.
+
+    Args:
+        renderer: an explicit program (name on PATH or path); overrides the lookup.
+        format: the output format; ``"pdf"`` needs Graphviz ``dot``.
+
+    Returns:
+        The executable's path.
+
+    Raises:
+        RendererNotFound: when no suitable program exists, with how to get one.
+    """
+    explicit = renderer if renderer is not None else os.environ.get("CHAINRULE_DOT") or None
+    if explicit is not None:
+        found = shutil.which(os.fspath(explicit))
+        if found is None:
+            raise RendererNotFound(f"renderer {os.fspath(explicit)!r} was not found")
+        return found
+    if format == "pdf":
+        dot = shutil.which("dot")
+        if dot is None:
+            raise RendererNotFound(
+                "pdf output needs Graphviz's dot, which is not installed "
+                "(apt-get install graphviz); svg and png work with graphviz-pure"
+            )
+        return dot
+    for candidate in _candidates():
+        if candidate is not None:
+            return candidate
+    raise RendererNotFound(f"no Graphviz renderer found: {_INSTALL_HINT}")
+
+
+def _candidates() -> list[str | None]:
+    scripts = Path(sys.executable).parent
+    beside = [scripts / "graphviz-pure", scripts / "graphviz-pure.exe"]
+    return [
+        shutil.which("graphviz-pure"),
+        *(str(path) for path in beside if path.is_file() and os.access(path, os.X_OK)),
+        shutil.which("dot"),
+    ]
+
+
+def pipe(
+    source: str,
+    format: str,
+    *,
+    renderer: str | os.PathLike[str] | None = None,
+    node_count: int = 0,
+    engine_args: tuple[str, ...] = (),
+) -> bytes:
+    """Render DOT `source` to `format` and return the bytes.
+
+    Raises:
+        ValueError: for a format other than svg, png, pdf.
+        RendererNotFound: when no renderer exists.
+        RenderError: when the renderer fails or runs past the time limit.
+    """
+    if format not in FORMATS:
+        raise ValueError(f"unknown format {format!r}: expected one of {', '.join(FORMATS)}")
+    program = find_renderer(renderer, format=format)
+    command = [program, f"-T{format}", *engine_args]
+    if format == "png":
+        size = MAX_PIXELS / PNG_DPI  # inches; "size" only ever shrinks a drawing
+        command += [f"-Gdpi={PNG_DPI}", f"-Gsize={size:.2f},{size:.2f}"]
+    try:
+        done = subprocess.run(
+            command, input=source.encode("utf-8"), capture_output=True, timeout=TIMEOUT_SECONDS
+        )
+    except subprocess.TimeoutExpired as error:
+        raise RenderError(f"{Path(program).name} took longer than {TIMEOUT_SECONDS} s") from error
+    if done.returncode != 0 or not done.stdout:
+        raise RenderError(f"{Path(program).name} failed: {_errors(done.stderr)}")
+    return done.stdout
+
+
+def _errors(stderr: bytes) -> str:
+    # graphviz-pure warns once per non-ASCII character it has no font metrics for: noise here.
+    lines = [
+        line
+        for line in stderr.decode("utf-8", "replace").splitlines()
+        if line.strip() and "non-ASCII character" not in line
+    ]
+    return "; ".join(lines[:5]) or "no error message"
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
+    """Write `data` to `path` through a temporary file and a rename: never half a file."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(payload)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes the file private (0600)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

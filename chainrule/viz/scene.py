@@ -1,0 +1,176 @@
+"""What a diagram shows before it becomes DOT: drawn nodes, folded constants, edges, clusters.
+
+A constant operand is folded into its op's label (``× 2``), a collapsed neuron stands for
+every node inside it, and every other non-constant node is one value record plus, when an op
+made it, one op node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from chainrule.engine.ops import op_info
+from chainrule.viz.chain import local_text
+from chainrule.viz.format import format_data
+from chainrule.viz.model import ModelLayout, Place
+from chainrule.viz.naming import GraphNames, is_constant
+
+
+class Edge(NamedTuple):
+    """One drawn edge: ``tail → head``; `operand`/`position` say which operand it carries."""
+
+    tail: str
+    head: str
+    operand: int | None
+    result: int
+    position: int | None
+
+
+class Scene:
+    """The nodes and edges one picture of the graph of `names.root` draws."""
+
+    def __init__(self, names: GraphNames, *, collapse: str | None, show_grad: bool) -> None:
+        self.names = names
+        self.show_grad = show_grad
+        self.model = ModelLayout(names)
+        self.collapsed: dict[int, int] = {}  # node index → index of its neuron's output
+        if collapse == "neuron":
+            for i, place in self.model.places.items():
+                output = self.model.neuron_outputs.get(place.neuron or "")
+                if output is not None:
+                    self.collapsed[i] = names.id(output)
+        self.drawn = [
+            node
+            for node in names.order
+            if not is_constant(node) and names.id(node) not in self.collapsed
+        ]
+        neurons = sorted(set(self.collapsed.values()))
+        self.node_count = len(neurons) + sum(2 if n.children else 1 for n in self.drawn)
+        self.backward_ran = _backward_ran(names.order)
+
+    def grad_value(self, node: Any) -> Any:
+        """The gradient to show: None (blank) before backward, else the node's grad."""
+        if not self.backward_ran:
+            return None
+        return node.grad
+
+    def display_name(self, node: Any) -> str:
+        """The name drawn in the record: short (``w₁``) inside a model's cluster."""
+        short = self.model.short_names.get(self.names.id(node))
+        return short if short is not None else self.names.name(node)
+
+    def op_label(self, node: Any) -> str:
+        """The op's symbol, with constant operands folded in: ``× 2``, ``2 −``, ``^ 2``."""
+        symbol = op_info(node.op).symbol
+        constants = [(p, c) for p, c in enumerate(node.children) if is_constant(c)]
+        if not constants or len(node.children) > 2:
+            return symbol
+        parts = [symbol]
+        for position, constant in constants:
+            text = format_data(constant.data)
+            parts = [text, *parts] if position == 0 else [*parts, text]
+        return " ".join(parts)
+
+    def edge_text(self, result: int, position: int) -> str:
+        """∂result/∂operand = formula = value, for an edge label."""
+        node = self.names.order[result]
+        child = node.children[position]
+        local = node.local_grads[position] if position < len(node.local_grads) else None
+        parts = [self.names.partial(node, child), local_text(self.names, node, child)]
+        if isinstance(local, (int, float)) or hasattr(local, "shape"):
+            parts.append(format_data(local))
+        return " = ".join(dict.fromkeys(parts))  # drop a repeated part, keep the order
+
+    def edges(self) -> list[Edge]:
+        """Every drawn edge, in creation order of the results."""
+        names, rep = self.names, self.collapsed.get
+        edges: list[Edge] = []
+        seen: set[tuple[str, str]] = set()
+        for node in names.order:
+            i = names.id(node)
+            if not node.children:
+                continue
+            head = f"v{rep(i)}" if i in self.collapsed else f"op{i}"
+            if i not in self.collapsed:
+                edges.append(Edge(f"op{i}", f"v{i}", None, i, None))
+            for position, child in enumerate(node.children):
+                if is_constant(child):
+                    continue
+                c = names.id(child)
+                tail = f"v{rep(c, c)}"
+                if i in self.collapsed:
+                    if rep(c) == rep(i) or (tail, head) in seen:
+                        continue
+                    seen.add((tail, head))
+                    edges.append(Edge(tail, head, None, i, None))
+                else:
+                    edges.append(Edge(tail, head, c, i, position))
+        return edges
+
+    def body(
+        self,
+        value_lines: Callable[[Any], list[str]],
+        neuron_lines: Callable[[str], list[str]],
+    ) -> list[str]:
+        """Node statements, nested in layer and neuron clusters for a model graph."""
+        free: list[str] = []
+        clusters: dict[str, dict[str | None, list[str]]] = {}
+        labels: dict[str, Place] = {}
+        for node in self.drawn:
+            lines = value_lines(node)
+            place = self.model.place(self.names.id(node))
+            if place is None:
+                free.extend(lines)
+                continue
+            labels[place.layer] = place
+            clusters.setdefault(place.layer, {}).setdefault(place.neuron, []).extend(lines)
+        for key in dict.fromkeys(
+            self.names.order[i].label for i in sorted(set(self.collapsed.values()))
+        ):
+            place = self.model.places[self.names.id(self.model.neuron_outputs[key])]
+            labels[place.layer] = place
+            clusters.setdefault(place.layer, {}).setdefault(None, []).extend(neuron_lines(key))
+        return free + [
+            line
+            for layer, groups in clusters.items()
+            for line in _cluster(layer, labels[layer], groups)
+        ]
+
+
+def _cluster(layer: str, place: Place, groups: dict[str | None, list[str]]) -> list[str]:
+    lines = [
+        f'subgraph "cluster_{layer}" {{',
+        f'label="layer {place.layer_index}" style="rounded,dashed" color="#9a8cc2" '
+        'fontcolor="#5a4a8a" fontsize=11',
+    ]
+    lines.extend(groups.get(None, []))
+    for neuron, members in groups.items():
+        if neuron is None:
+            continue
+        index = neuron.rsplit(".", 1)[-1]
+        lines.append(f'subgraph "cluster_{neuron}" {{')
+        lines.append(
+            f'label="neuron {index}" style="rounded,filled" fillcolor="#faf8ff" '
+            'color="#c9bfe6" fontcolor="#5a4a8a" fontsize=10'
+        )
+        lines.extend(members)
+        lines.append("}")
+    lines.append("}")
+    return lines
+
+
+def _backward_ran(order: list[Any]) -> bool:
+    """Whether gradients have been computed: some node that needs one has a non-zero grad."""
+    for node in order:
+        if not node.requires_grad:
+            continue
+        grad = node.grad
+        if grad is None:
+            continue
+        if isinstance(grad, float):
+            if grad != 0:
+                return True
+        elif bool((grad != 0).any()):
+            return True
+    return False
