@@ -8,8 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chainrule.engine.tensor import Tensor
-from chainrule.nn import MLP, SGD, Adam, fit, load, losses, save
-from chainrule.nn import batched
+from chainrule.nn import MLP, SGD, Adam, batched, fit, load, losses, save
 from chainrule.nn.data import make_blobs, make_moons, make_spirals
 
 HIDDEN = ["relu", "tanh", "sigmoid", "gelu", "leaky_relu", "linear"]
