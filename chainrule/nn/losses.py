@@ -14,24 +14,17 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.engine import tensor
 from chainrule.engine import value as _value
+from chainrule.engine.tensor import Tensor
 from chainrule.engine.value import Value
 
 REDUCTIONS = ("mean", "sum")
 _LOG_FLOOR = -100.0  # PyTorch clamps log(p) at −100 in binary cross-entropy
 
 
-def _tensor_class() -> type | None:
-    try:
-        from chainrule.engine.tensor import Tensor
-    except ImportError:  # the batched path is optional for the scalar losses
-        return None
-    return Tensor
-
-
 def _is_tensor(x: object) -> bool:
-    cls = _tensor_class()
-    return cls is not None and isinstance(x, cls)
+    return isinstance(x, Tensor)
 
 
 def _pairs(predictions: Any, targets: Any) -> tuple[Any, Any]:
@@ -40,7 +33,7 @@ def _pairs(predictions: Any, targets: Any) -> tuple[Any, Any]:
         array = np.asarray(targets.data if _is_tensor(targets) else targets, dtype=np.float64)
         if array.size == predictions.data.size and array.shape != predictions.data.shape:
             array = array.reshape(predictions.data.shape)  # (batch,) targets for (batch, 1)
-        return predictions, _tensor_class()(array)
+        return predictions, Tensor(array)
     if isinstance(predictions, Value):
         predictions, targets = [predictions], [targets]
     predictions, targets = _flatten(predictions), _flatten(targets)
@@ -159,8 +152,6 @@ def cross_entropy(logits: Any, targets: Any, *, reduction: str = "mean") -> Any:
     0.6931
     """
     if _is_tensor(logits):
-        from chainrule.engine import tensor
-
         indices = np.asarray(targets.data if _is_tensor(targets) else targets).astype(np.int64)
         _check_reduction(reduction)
         return tensor.cross_entropy(logits, indices, reduction=reduction)  # fused and stable
@@ -204,7 +195,7 @@ def _constant_like(x: Any, data: Any) -> Any:
     """A number for a Value, a constant Tensor for a Tensor."""
     if isinstance(x, Value):
         return float(data)
-    return _tensor_class()(np.asarray(data, dtype=np.float64))
+    return Tensor(np.asarray(data, dtype=np.float64))
 
 
 def _clamped_log(p: Any) -> Any:
