@@ -91,7 +91,7 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
         "config": config,
         "parameters": {name: _encode(v) for name, v in model.state_dict().items()},
     }
-    text = json.dumps(document, indent=1)
+    text = _dumps(document)
     target = Path(path)
     handle, temporary = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.")
     try:
@@ -104,6 +104,16 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _dumps(document: dict[str, Any]) -> str:
+    """JSON with one line per top-level field and per parameter (arrays stay on their line)."""
+    fields = [
+        f" {json.dumps(k)}: {json.dumps(v)}" for k, v in document.items() if k != "parameters"
+    ]
+    weights = [f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in document["parameters"].items()]
+    lines = ["{", ",\n".join(fields) + ',\n "parameters": {', ",\n".join(weights), " }", "}"]
+    return "\n".join(lines) + "\n"
 
 
 def _check_config(config: dict[str, Any]) -> None:

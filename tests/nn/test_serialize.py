@@ -87,3 +87,25 @@ def test_custom_activation_cannot_be_saved(tmp_path):
     assert not os.listdir(tmp_path)
     with pytest.raises(TypeError, match="cannot save a list"):
         save([], tmp_path / "m.json")
+
+
+def test_batched_models_round_trip_with_arrays(tmp_path):
+    import numpy as np
+
+    from chainrule.nn import batched
+
+    model = batched.MLP.from_scalar(MLP(2, [4, 3], seed=0))
+    save(model, tmp_path / "b.json")
+    restored = load(tmp_path / "b.json")
+    assert type(restored) is batched.MLP
+    x = np.array([[0.1, 0.2], [0.3, -1.0]])
+    assert np.array_equal(restored(x).data, model(x).data)
+    document = json.loads((tmp_path / "b.json").read_text())
+    document["parameters"]["layers.0.w"]["shape"] = [4, 2]
+    (tmp_path / "b.json").write_text(json.dumps(document))
+    with pytest.raises(ValueError, match="shape mismatch"):
+        load(tmp_path / "b.json")
+    document["parameters"]["layers.0.w"]["shape"] = [3, 2]
+    (tmp_path / "b.json").write_text(json.dumps(document))
+    with pytest.raises(ValueError, match=r"shape \[3, 2\] does not hold 8 numbers"):
+        load(tmp_path / "b.json")
