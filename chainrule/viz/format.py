@@ -55,7 +55,9 @@ def summarize_array(data: Any) -> str:
     import numpy
 
     array = numpy.asarray(data)
-    shape = "(" + ", ".join(str(n) for n in array.shape) + ("," if array.ndim == 1 else "") + ")"
+    shape = _shape_text(array.shape)
+    if array.ndim == 0:
+        return format_number(float(array))
     if array.size == 0:
         return f"{shape} empty"
     if array.size == 1:
@@ -63,8 +65,11 @@ def summarize_array(data: Any) -> str:
     finite = array[numpy.isfinite(array)]
     if finite.size == 0:
         return f"{shape} no finite values"
-    low, high = format_number(float(finite.min())), format_number(float(finite.max()))
-    return f"{shape} mean {format_number(float(finite.mean()))} [{low}, {high}]"
+    low, high = float(finite.min()), float(finite.max())
+    mean = float(finite.mean())
+    if abs(mean) < 1e-12 * max(abs(low), abs(high)):  # rounding noise of a zero mean
+        mean = 0.0
+    return f"{shape} mean {format_number(mean)} [{format_number(low)}, {format_number(high)}]"
 
 
 def format_data(data: Any) -> str:
@@ -72,6 +77,20 @@ def format_data(data: Any) -> str:
     if isinstance(data, (int, float)):
         return format_number(data)
     return summarize_array(data)
+
+
+def format_constant(data: Any) -> str:
+    """A constant as it is folded into an op: the number, or only the shape of an array."""
+    shape = getattr(data, "shape", None)
+    if shape is None:
+        return format_number(data)
+    if getattr(data, "size", 1) == 1:
+        return format_number(float(data.reshape(-1)[0]))
+    return _shape_text(shape)
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def subscript(text: str) -> str:

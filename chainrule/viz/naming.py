@@ -15,7 +15,7 @@ from typing import Any
 
 from chainrule.engine import graph
 from chainrule.engine.ops import op_info
-from chainrule.viz.format import format_data, format_number
+from chainrule.viz.format import format_constant, format_number
 
 PARAMETER, INPUT, CONSTANT, OUTPUT, INTERMEDIATE = (
     "parameter",
@@ -82,7 +82,7 @@ class GraphNames:
             elif node is root:
                 self._names.append("L" if "L" not in taken else "out")
             elif is_constant(node):
-                self._names.append(format_data(node.data))
+                self._names.append(format_constant(node.data))
             else:
                 self._names.append(next(letters))
         self._expressions = self._build_expressions()

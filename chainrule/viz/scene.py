@@ -11,8 +11,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from chainrule.engine.ops import op_info
-from chainrule.viz.chain import local_text
-from chainrule.viz.format import format_data
+from chainrule.viz.format import format_constant, format_data
 from chainrule.viz.model import ModelLayout, Place
 from chainrule.viz.naming import GraphNames, is_constant
 
@@ -68,7 +67,7 @@ class Scene:
             return symbol
         parts = [symbol]
         for position, constant in constants:
-            text = format_data(constant.data)
+            text = format_constant(constant.data)
             parts = [text, *parts] if position == 0 else [*parts, text]
         return " ".join(parts)
 
@@ -76,8 +75,12 @@ class Scene:
         """∂result/∂operand = formula = value, for an edge label."""
         node = self.names.order[result]
         child = node.children[position]
-        local = node.local_grads[position] if position < len(node.local_grads) else None
-        parts = [self.names.partial(node, child), local_text(self.names, node, child)]
+        local_grads = getattr(node, "local_grads", ())  # a Tensor keeps no local gradients
+        local = local_grads[position] if position < len(local_grads) else None
+        parts = [self.names.partial(node, child)]
+        formula = self.names.local_formula(node, position)
+        if formula is not None:
+            parts.append(formula)
         if isinstance(local, (int, float)) or hasattr(local, "shape"):
             parts.append(format_data(local))
         return " = ".join(dict.fromkeys(parts))  # drop a repeated part, keep the order

@@ -1,0 +1,190 @@
+"""Training pictures: loss and metric curves, and decision boundaries of 2-D classifiers.
+
+Needs matplotlib (the ``plot`` extra), imported only when a plot is made, with the Agg
+backend so that it works with no display.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy
+
+from chainrule.viz.render import write_atomic
+
+GRID_STEPS = 200
+_CLASS_COLOURS = [
+    "#3b6fb6", "#d1242f", "#3f8f3a", "#e36209", "#6a4fb3", "#8c564b", "#17becf", "#7f7f7f",
+    "#bcbd22", "#e377c2",
+]  # fmt: skip
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+    except ImportError as error:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "plots need matplotlib: pip install 'chainrule[plot]' (or pip install matplotlib)"
+        ) from error
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as pyplot
+
+    return pyplot
+
+
+def _series(history: Any, name: str) -> list[float]:
+    """A metric per epoch from a `fit` history, a dict of lists, or records; [] if absent."""
+    if isinstance(history, dict):
+        values = history.get(name, [])
+    elif hasattr(history, name):
+        values = getattr(history, name)
+    else:
+        values = [getattr(record, name, None) for record in getattr(history, "records", [])]
+    return [float(v) for v in values if v is not None]
+
+
+def plot_history(history: Any, path: str | os.PathLike[str], *, title: str = "Training") -> Path:
+    """Plot the loss per epoch and, if recorded, accuracy or R², and save it to `path`.
+
+    Args:
+        history: what `chainrule.nn.train.fit` returns, or a dict of lists
+            (``{"loss": [...], "accuracy": [...]}``), or a plain list of losses.
+        path: the image to write (.png, .svg or .pdf, by suffix).
+        title: the figure title.
+
+    Returns:
+        The path written.
+
+    Raises:
+        ValueError: when the history holds no loss values.
+        ImportError: when matplotlib is not installed.
+    """
+    if isinstance(history, Sequence) and not isinstance(history, (str, bytes, dict)):
+        if history and isinstance(history[0], (int, float)):
+            history = {"loss": list(history)}
+    loss = _series(history, "loss")
+    if not loss:
+        raise ValueError("the history has no loss values to plot")
+    metrics = {name: _series(history, name) for name in ("accuracy", "r2")}
+    metrics = {name: values for name, values in metrics.items() if values}
+    pyplot = _pyplot()
+    figure, axes = pyplot.subplots(1, 1 + len(metrics), figsize=(5 + 4 * len(metrics), 3.6))
+    axes = numpy.atleast_1d(axes)
+    epochs = numpy.arange(1, len(loss) + 1)
+    axes[0].plot(epochs, loss, color="#d1242f", linewidth=1.8)
+    axes[0].set(xlabel="epoch", ylabel="loss", title="loss")
+    if min(loss) > 0 and max(loss) / min(loss) > 100:
+        axes[0].set_yscale("log")
+    for axis, (name, values) in zip(axes[1:], metrics.items()):
+        axis.plot(numpy.arange(1, len(values) + 1), values, color="#3f6fb5", linewidth=1.8)
+        axis.set(xlabel="epoch", ylabel=name, title="accuracy" if name == "accuracy" else "R²")
+        if name == "accuracy":
+            axis.set_ylim(0, 1.02)
+    for axis in axes:
+        axis.grid(alpha=0.3)
+    figure.suptitle(title)
+    figure.tight_layout()
+    return _save(pyplot, figure, path)
+
+
+def _save(pyplot: Any, figure: Any, path: str | os.PathLike[str]) -> Path:
+    target = Path(path)
+    format = target.suffix.lstrip(".").lower() or "png"
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=format, dpi=130)
+    pyplot.close(figure)
+    return write_atomic(target, buffer.getvalue())
+
+
+def _scores(model: Any, points: numpy.ndarray) -> numpy.ndarray:
+    """The model's outputs on `points`, shape (n,) for one output or (n, classes)."""
+    if getattr(model, "batched", False):
+        out = model(points)
+        return numpy.asarray(getattr(out, "data", out), dtype=float)
+    rows = []
+    for point in points:
+        out = model([float(v) for v in point])
+        if isinstance(out, (list, tuple)):
+            rows.append([float(getattr(v, "data", v)) for v in out])
+        else:
+            rows.append(float(getattr(out, "data", out)))
+    return numpy.asarray(rows, dtype=float)
+
+
+def predict_classes(scores: numpy.ndarray, labels: numpy.ndarray) -> numpy.ndarray:
+    """Class per point: argmax for several outputs; one score is thresholded at 0 (or 0.5
+    when the labels are 0/1 and the scores look like probabilities)."""
+    if scores.ndim == 2 and scores.shape[1] > 1:
+        return numpy.unique(labels)[scores.argmax(axis=1)] if labels.size else scores.argmax(1)
+    scores = scores.reshape(-1)
+    classes = numpy.unique(labels)
+    low, high = (classes[0], classes[-1]) if classes.size >= 2 else (0, 1)
+    threshold = 0.5 if low == 0 and scores.min() >= 0 and scores.max() <= 1 else 0.0
+    return numpy.where(scores > threshold, high, low)
+
+
+def plot_decision_boundary(
+    model: Any,
+    X: Any,
+    y: Any,
+    path: str | os.PathLike[str],
+    *,
+    title: str = "Decision boundary",
+    steps: int | None = None,
+) -> Path:
+    """Colour the plane by the class a 2-D classifier predicts, with the data on top.
+
+    Args:
+        model: a scalar model (called per point with a list of two numbers) or a batched one
+            (``model.batched`` true: called once on the whole grid as an array).
+        X: points, shape (n, 2).
+        y: labels, shape (n,): -1/1 or 0/1 for one output, class indices for several.
+        path: the image to write.
+        title: the figure title.
+        steps: grid points per axis (default 200 for a batched model, 60 per point otherwise).
+
+    Returns:
+        The path written.
+
+    Raises:
+        ValueError: when X is not (n, 2) or y does not match it.
+    """
+    points = numpy.asarray(getattr(X, "data", X), dtype=float)
+    labels = numpy.asarray(getattr(y, "data", y)).reshape(-1)
+    if points.ndim != 2 or points.shape[1] != 2:
+        raise ValueError(f"plot_decision_boundary needs X of shape (n, 2), got {points.shape}")
+    if labels.shape[0] != points.shape[0]:
+        raise ValueError(f"X has {points.shape[0]} points but y has {labels.shape[0]} labels")
+    count = steps or (GRID_STEPS if getattr(model, "batched", False) else 60)
+    margin = 0.1 * (points.max(axis=0) - points.min(axis=0)) + 0.1
+    low, high = points.min(axis=0) - margin, points.max(axis=0) + margin
+    xs, ys = numpy.linspace(low[0], high[0], count), numpy.linspace(low[1], high[1], count)
+    grid_x, grid_y = numpy.meshgrid(xs, ys)
+    grid = numpy.column_stack([grid_x.ravel(), grid_y.ravel()])
+    predicted = predict_classes(_scores(model, grid), labels).reshape(grid_x.shape)
+    pyplot = _pyplot()
+    figure, axis = pyplot.subplots(figsize=(5.2, 4.6))
+    classes = numpy.unique(numpy.concatenate([labels, predicted.ravel()]))
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    colours = ListedColormap(_CLASS_COLOURS[: max(2, len(classes))])
+    norm = BoundaryNorm(numpy.arange(colours.N + 1) - 0.5, colours.N)
+    index = numpy.searchsorted(classes, predicted)
+    axis.contourf(grid_x, grid_y, index, levels=norm.boundaries, cmap=colours, norm=norm, alpha=0.3)
+    axis.scatter(
+        points[:, 0],
+        points[:, 1],
+        c=numpy.searchsorted(classes, labels),
+        cmap=colours,
+        norm=norm,
+        edgecolors="black",
+        linewidths=0.5,
+        s=22,
+    )
+    axis.set(title=title, xlabel="x₀", ylabel="x₁")
+    figure.tight_layout()
+    return _save(pyplot, figure, path)

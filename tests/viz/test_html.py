@@ -1,0 +1,32 @@
+"""render_steps(): frame files and one self-contained HTML page."""
+
+from __future__ import annotations
+
+import re
+
+from chainrule.viz import render_steps
+
+
+def test_render_steps_writes_frames_and_a_self_contained_page(lecture, tmp_path):
+    loss, *_ = lecture
+    page_path = render_steps(loss, tmp_path / "out")
+    assert page_path == tmp_path / "out" / "index.html"
+    frames = sorted((tmp_path / "out").glob("step_*.svg"))
+    assert [f.name for f in frames] == [f"step_{n:03d}.svg" for n in range(5)]
+    page = page_path.read_text(encoding="utf-8")
+    assert page.count("<svg") == 5
+    assert "http" not in page and "src=" not in page and "<link" not in page
+    for control in ('id="prev"', 'id="next"', 'id="play"', "ArrowRight", "ArrowLeft"):
+        assert control in page
+    assert "∂L/∂b = ∂L/∂c · ∂c/∂b = 2c · 1 = (−5) · 1 = −5" in page
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))  # every frame's ids are made unique
+
+
+def test_frame_files_are_valid_svg(lecture, tmp_path):
+    from xml.etree import ElementTree
+
+    loss, *_ = lecture
+    render_steps(loss, tmp_path)
+    for path in tmp_path.glob("step_*.svg"):
+        assert ElementTree.parse(path).getroot().tag.endswith("svg")
