@@ -9,7 +9,6 @@ from typing import Any
 
 from chainrule.engine.value import Value
 from chainrule.nn.activations import (
-    ACTIVATIONS,
     LAYER_ACTIVATIONS,
     Activation,
     activation_name,
@@ -268,8 +267,3 @@ def _label_model(model: Module) -> None:
     for name, module in model.named_modules():
         if isinstance(module, Neuron):
             module._path = name or "neuron"
-
-
-def is_known_activation(name: str | None) -> bool:
-    """True for None or a registered activation name (what save/load can restore)."""
-    return name is None or name in ACTIVATIONS

@@ -132,6 +132,8 @@ def _checked(name: str, parameter: Parameter, value: Any) -> Any:
                 f"{name}: shape mismatch, expected {parameter.data.shape}, got {array.shape}"
             )
         return array
+    if isinstance(value, np.ndarray) and value.shape == ():
+        value = value.item()
     if isinstance(value, (bool, str)) or not isinstance(value, (int, float, np.number)):
         shape = getattr(np.asarray(value, dtype=object), "shape", None)
         if isinstance(value, (list, tuple, np.ndarray)):
