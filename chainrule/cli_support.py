@@ -1,0 +1,198 @@
+"""Shared pieces of the command line: one-line errors, number options and diagram output.
+
+The commands in `chainrule.cli` stay thin by leaning on these: `ChainruleGroup` turns every
+failure into one line on stderr (exit status 2 for usage, 1 for failures), `user_errors` and
+`failures` translate library exceptions, and `save_diagram` writes a picture.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+#: Set this environment variable to let unexpected errors through with their traceback.
+DEBUG_VARIABLE = "CHAINRULE_DEBUG"
+MAX_MESSAGE = 400  # characters of an error message shown (they may quote user input)
+FORMATS = ("svg", "png", "pdf", "gv")
+_SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".gv": "gv", ".dot": "gv"}
+
+
+# ------------------------------------------------------------------------------ errors
+def one_line(message: str) -> str:
+    """The message on one line (newlines and other control characters become spaces), capped."""
+    text = "".join(" " if not ch.isprintable() else ch for ch in message)
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
+
+
+class ChainruleGroup(click.Group):
+    """A click group whose every error is one line on stderr: ``Error: ...``.
+
+    Exit status 2 for usage errors (click.UsageError), 1 for failures (click.ClickException,
+    an interruption, or an unexpected error — shown without a traceback unless the
+    ``CHAINRULE_DEBUG`` environment variable is set, which tests do so bugs stay visible).
+    """
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = result if isinstance(result, int) else 0
+        except click.ClickException as error:
+            code = _report(error)
+        except click.Abort:
+            click.echo("Error: interrupted", err=True)
+            code = 1
+        except Exception as error:  # noqa: BLE001 - users get one line, never a traceback
+            if os.environ.get(DEBUG_VARIABLE):
+                raise
+            name = type(error).__name__
+            click.echo(f"Error: unexpected {name}: {one_line(str(error))}", err=True)
+            code = 1
+        if not standalone_mode:
+            return code
+        sys.exit(code)
+
+
+def _report(error: click.ClickException) -> int:
+    message = one_line(error.format_message())
+    context = getattr(error, "ctx", None)
+    if isinstance(error, click.UsageError) and context is not None:
+        message += f" (see '{context.command_path} --help')"
+    click.echo(f"Error: {message}", err=True)
+    return error.exit_code
+
+
+def usage_error(error: Exception) -> click.UsageError:
+    """A library's ValueError or TypeError about the user's input, as a usage error."""
+    return click.UsageError(one_line(str(error)))
+
+
+def failure(error: Exception, doing: str = "") -> click.ClickException:
+    """A library's failure (OSError, RuntimeError, ...) as an exit-status-1 error."""
+    if isinstance(error, OSError) and error.strerror:
+        target = f": {error.filename}" if error.filename else ""
+        text = f"{error.strerror}{target}"
+    else:
+        text = str(error) or type(error).__name__
+    return click.ClickException(one_line(f"{doing}{': ' if doing else ''}{text}"))
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Library ValueError/TypeError inside the block become usage errors (exit status 2)."""
+    try:
+        yield
+    except (ValueError, TypeError) as error:
+        raise usage_error(error) from None
+
+
+@contextlib.contextmanager
+def failures(doing: str) -> Iterator[None]:
+    """OSError (and a renderer's RuntimeError) inside the block become failures (exit 1)."""
+    try:
+        yield
+    except (OSError, RuntimeError) as error:
+        if isinstance(error, RecursionError):
+            raise
+        raise failure(error, doing) from None
+
+
+# ------------------------------------------------------------------------------ numbers
+def finite_number(text: str, what: str) -> float:
+    """`text` as a finite float, or a usage error naming `what`."""
+    try:
+        number = float(text)
+    except ValueError:
+        raise click.UsageError(one_line(f"{what}: {text!r} is not a number")) from None
+    if not math.isfinite(number):
+        raise click.UsageError(one_line(f"{what}: {text!r} is not a finite number"))
+    return number
+
+
+def number_list(text: str, what: str) -> list[float]:
+    """Comma-separated finite numbers (``0.5,-0.2``)."""
+    return [finite_number(part.strip(), what) for part in text.split(",")]
+
+
+def size_list(text: str, what: str) -> list[int]:
+    """Comma-separated positive layer sizes (``16,16``)."""
+    sizes = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part.isdigit() or not 0 < int(part) <= 10_000:
+            raise click.UsageError(one_line(f"{what}: {part!r} is not a size from 1 to 10000"))
+        sizes.append(int(part))
+    return sizes
+
+
+# ------------------------------------------------------------------------------ output
+def diagram_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``-o FILE``, ``--format`` and ``--rankdir`` to a command that draws one graph."""
+    for decorator in reversed(
+        [
+            click.option(
+                "-o",
+                "--output",
+                type=click.Path(dir_okay=False, writable=False),
+                help="File to write (default: graph.svg, or graph.FORMAT, in this folder).",
+            ),
+            click.option(
+                "--format",
+                "file_format",
+                type=click.Choice(FORMATS),
+                help="svg, png, pdf (needs Graphviz dot) or gv (DOT text). Default: the suffix.",
+            ),
+            click.option(
+                "--rankdir",
+                type=click.Choice(["LR", "TB"]),
+                default="LR",
+                show_default=True,
+                help="Layout: left to right, or top to bottom.",
+            ),
+        ]
+    ):
+        command = decorator(command)
+    return command
+
+
+def output_target(output: str | None, file_format: str | None) -> tuple[Path, str]:
+    """The file to write and its format, from ``-o`` and ``--format``.
+
+    Raises:
+        click.UsageError: when the two disagree, or the format cannot be told.
+    """
+    if output is None:
+        chosen = file_format or "svg"
+        return Path(f"graph.{chosen}"), chosen
+    path = Path(output)
+    from_suffix = _SUFFIXES.get(path.suffix.lower())
+    if file_format and from_suffix and file_format != from_suffix:
+        raise click.UsageError(
+            one_line(f"--format {file_format} conflicts with the suffix of {output!r}")
+        )
+    if file_format is None and from_suffix is None:
+        raise click.UsageError(
+            one_line(f"cannot tell the format of {output!r}: use .svg .png .pdf .gv or --format")
+        )
+    return path, file_format or from_suffix or "svg"
+
+
+def save_diagram(diagram: Any, path: Path, file_format: str) -> None:
+    """Render `diagram` to `path` (atomically, in viz) and say where it went."""
+    with user_errors(), failures(f"cannot write {path}"):
+        written = diagram.render(path, format=file_format)
+    click.echo(f"wrote {Path(written).resolve()}")

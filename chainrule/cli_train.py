@@ -1,0 +1,211 @@
+"""What ``chainrule train`` needs around `chainrule.nn.fit`: its choices, a progress bar, saving.
+
+`prepare` turns the command's options into a data set, a model and an optimizer (refusing
+combinations that cannot work, such as a two-class loss on three classes); `run` trains with
+a click progress bar and stops cleanly on Ctrl-C; `save_results` writes the model and plots;
+`load_scalar` and `forward_backward` serve ``chainrule graph``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from chainrule import nn
+from chainrule.cli_support import failure, failures, one_line, user_errors
+from chainrule.engine.value import Value
+from chainrule.nn import batched
+from chainrule.nn import train as training
+from chainrule.nn.data import DATASETS
+
+ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "gelu", "linear")
+LOSSES = ("hinge", "bce", "bce_with_logits", "cross_entropy", "mse", "mae")
+OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam", "adamw")
+TWO_CLASS_LOSSES = ("hinge", "bce", "bce_with_logits")
+#: Noise for the data sets whose own default is none (a little makes the task less trivial).
+NOISE = {"moons": 0.1, "circles": 0.05}
+DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05}  # else 0.01
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+@dataclass
+class Setup:
+    """Everything one training run needs."""
+
+    dataset: str
+    X: np.ndarray
+    y: np.ndarray
+    model: Any
+    optimizer: Any
+    loss: str
+    classes: int  # 0 for regression
+
+
+def prepare(
+    dataset: str,
+    samples: int,
+    hidden: list[int],
+    activation: str,
+    loss: str | None,
+    optimizer: str,
+    lr: float | None,
+    use_batched: bool,
+    seed: int,
+) -> Setup:
+    """The data set, model and optimizer for the options (a usage error if they clash)."""
+    make = DATASETS[dataset]
+    noise = {"noise": NOISE[dataset]} if dataset in NOISE else {}
+    with user_errors():
+        X, y = make(samples, seed=seed, **noise)
+    classes = 0 if dataset == "regression" else len(np.unique(y))
+    loss = loss or ("mse" if not classes else "hinge" if classes == 2 else "cross_entropy")
+    outputs, output_activation = _output_layer(loss, classes, dataset)
+    kind = batched.MLP if use_batched else nn.MLP
+    with user_errors():
+        model = kind(X.shape[1], [*hidden, outputs], activation, output_activation, seed=seed)
+        chosen = _optimizer(optimizer, model.parameters(), lr)
+    return Setup(dataset, X, y, model, chosen, loss, classes)
+
+
+def _output_layer(loss: str, classes: int, dataset: str) -> tuple[int, str | None]:
+    """Output size and activation the loss needs: one score, or one logit per class."""
+    if loss in ("mse", "mae"):
+        return 1, None
+    if not classes:
+        raise click.UsageError(f"--loss {loss} needs class labels; {dataset} is a regression set")
+    if loss == "cross_entropy":
+        return classes, None
+    if classes != 2:
+        raise click.UsageError(
+            f"--loss {loss} needs two classes; {dataset} has {classes} (use cross_entropy)"
+        )
+    return 1, "sigmoid" if loss == "bce" else None
+
+
+def _optimizer(name: str, parameters: list[Any], lr: float | None) -> Any:
+    rate = DEFAULT_LR.get(name, 0.01) if lr is None else lr
+    if name == "sgd":
+        return nn.SGD(parameters, lr=rate)
+    if name == "momentum":
+        return nn.SGD(parameters, lr=rate, momentum=0.9)
+    return {"rmsprop": nn.RMSProp, "adam": nn.Adam, "adamw": nn.AdamW}[name](parameters, lr=rate)
+
+
+def check_outputs(output: str | None, plot: str | None) -> None:
+    """Refuse before training what would fail after it: a missing folder, no matplotlib."""
+    for path in (output, plot):
+        if path is not None and not Path(path).resolve().parent.is_dir():
+            raise click.ClickException(one_line(f"no folder to write {path} in"))
+    if plot is not None:
+        if Path(plot).suffix.lower() not in PLOT_SUFFIXES:
+            raise click.UsageError(one_line(f"--plot {plot!r}: use a .png, .svg or .pdf file"))
+        if importlib.util.find_spec("matplotlib") is None:
+            raise click.ClickException("--plot needs matplotlib: pip install 'chainrule[plot]'")
+
+
+def describe(record: Any) -> str:
+    """One epoch as the progress bar shows it: loss, and accuracy or R²."""
+    if record is None:
+        return ""
+    text = f"loss {record.loss:.4g}"
+    if record.accuracy is not None:
+        text += f"  accuracy {record.accuracy:.1%}"
+    if record.r2 is not None:
+        text += f"  R² {record.r2:.3f}"
+    return text
+
+
+def run(setup: Setup, epochs: int, batch_size: int | None, seed: int) -> tuple[Any, float]:
+    """Train with a progress bar; return the history (``interrupted`` after Ctrl-C) and seconds."""
+    start = time.perf_counter()
+    with click.progressbar(
+        length=epochs, label="training", item_show_func=describe, file=sys.stderr
+    ) as bar:
+
+        def advance(record: Any) -> None:
+            bar.update(1, record)
+
+        try:
+            with user_errors():
+                history = training.fit(
+                    setup.model,
+                    setup.X,
+                    setup.y,
+                    loss=setup.loss,
+                    optimizer=setup.optimizer,
+                    epochs=epochs,
+                    batch_size=batch_size,
+                    callback=advance,
+                    seed=seed,
+                )
+        except KeyboardInterrupt as interrupt:
+            history = getattr(interrupt, "history", training.History(interrupted=True))
+    return history, time.perf_counter() - start
+
+
+def summary(setup: Setup, history: Any, epochs: int, seconds: float) -> str:
+    """The one line printed after training."""
+    done = f"{len(history)} of {epochs} epochs" if history.interrupted else f"{epochs} epochs"
+    done += " (interrupted)" if history.interrupted else ""
+    text = f"{setup.dataset}: {setup.model!r}, {setup.loss}, {done} in {seconds:.1f} s"
+    if len(history):
+        text += ": " + describe(history.records[-1]).replace("  ", ", ")
+    return text
+
+
+def save_results(setup: Setup, history: Any, output: str | None, plot: str | None) -> None:
+    """Write the model (as a scalar MLP, which ``chainrule graph`` draws) and the plots."""
+    if output is not None:
+        model = setup.model.to_scalar() if getattr(setup.model, "batched", False) else setup.model
+        with failures(f"cannot save {output}"):
+            nn.save(model, output)
+        click.echo(f"saved the model to {Path(output).resolve()}")
+    if plot is not None and len(history):
+        from chainrule.viz import plots
+
+        with user_errors(), failures(f"cannot write {plot}"):
+            written = [plots.plot_history(history, plot, title=f"Training on {setup.dataset}")]
+            if setup.classes and setup.X.shape[1] == 2:
+                path = Path(plot)
+                boundary = path.with_name(f"{path.stem}-boundary{path.suffix}")
+                written.append(
+                    plots.plot_decision_boundary(setup.model, setup.X, setup.y, boundary)
+                )
+        for path in written:
+            click.echo(f"wrote {Path(path).resolve()}")
+
+
+# ------------------------------------------------------------------------ chainrule graph
+def load_scalar(path: str) -> Any:
+    """A saved model as a scalar MLP (a batched one is converted), to draw its graph.
+
+    Raises:
+        click.ClickException: when the file cannot be read or is not a chainrule model.
+    """
+    try:
+        model: Any = nn.load(path)
+    except (OSError, ValueError) as error:
+        raise failure(error, f"cannot load {path}") from None
+    return model.to_scalar() if getattr(model, "batched", False) else model
+
+
+def forward_backward(model: Any, sample: list[float], index: int) -> Any:
+    """Run `model` on one sample (inputs labelled x1, x2, …) and backward from one output."""
+    nin = getattr(model, "nin", None)
+    if nin is not None and len(sample) != nin:
+        raise click.UsageError(f"--input: the model takes {nin} numbers, got {len(sample)}")
+    inputs = [Value(x, label=f"x{i}", requires_grad=False) for i, x in enumerate(sample, 1)]
+    with user_errors():
+        out = model(inputs)
+    outputs = out if isinstance(out, list) else [out]
+    if index >= len(outputs):
+        raise click.UsageError(f"--output-index {index}: the model has {len(outputs)} outputs")
+    outputs[index].backward()
+    return outputs[index]

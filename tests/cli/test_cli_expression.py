@@ -1,0 +1,187 @@
+"""render, steps, explain and gradcheck: output, options, and every usage error of EXPR."""
+
+from __future__ import annotations
+
+import re
+from xml.etree import ElementTree
+
+import pytest
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_texts(path) -> str:
+    root = ElementTree.parse(path).getroot()
+    return " ".join(text.text or "" for text in root.iter(f"{SVG}text"))
+
+
+def test_render_default_writes_graph_svg_with_the_lecture_gradients(run, workdir):
+    result = run("render")
+    assert result.exit_code == 0, result.output
+    target = workdir / "graph.svg"
+    assert str(target) in result.stdout
+    texts = svg_texts(target)
+    assert "grad 15" in texts  # ∂L/∂θ1 = 15
+    assert "grad −5" in texts  # ∂L/∂θ2 = −5
+    assert "data 6.25" in texts
+
+
+def test_render_options_reach_the_drawing(run, workdir):
+    options = ["--format", "gv", "--rankdir", "TB", "--edge-labels", "--highlight", "θ1"]
+    result = run("render", *options)
+    assert result.exit_code == 0, result.output
+    source = (workdir / "graph.gv").read_text()
+    assert "rankdir=TB" in source
+    assert "∂L/∂θ1" in source  # the highlighted leaf's chain rule is written out
+
+
+def test_render_no_grad_draws_before_backward(run, workdir):
+    assert run("render", "-o", "before.gv", "--no-grad").exit_code == 0
+    assert run("render", "-o", "after.gv").exit_code == 0
+    assert "grad 15" not in (workdir / "before.gv").read_text()
+    assert "grad 15" in (workdir / "after.gv").read_text()
+
+
+def test_render_png_from_the_suffix(run, workdir):
+    result = run(
+        "render",
+        "tanh(w*x + b)",
+        "--set",
+        "w=0.5",
+        "--set",
+        "x=2",
+        "--set",
+        "b=-1",
+        "-o",
+        "neuron.png",
+    )
+    assert result.exit_code == 0, result.output
+    assert (workdir / "neuron.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "fragments"),
+    [
+        (["-o", "x.svg", "--format", "png"], ["conflicts"]),
+        (["-o", "x.txt"], ["cannot tell the format"]),
+        (["--highlight", "q"], ["no leaf named 'q'", "θ1"]),
+        (["--rankdir", "XY"], ["XY"]),
+    ],
+)
+def test_render_option_errors(run, user_error, workdir, arguments, fragments):
+    user_error(run("render", *arguments), 2, *fragments)
+    assert list(workdir.iterdir()) == []
+
+
+def test_render_without_renderer_fails_and_keeps_only_the_dot_source(
+    run, user_error, workdir, monkeypatch
+):
+    monkeypatch.setenv("CHAINRULE_DOT", str(workdir / "no-such-renderer"))
+    user_error(run("render", "-o", "out.svg"), 1, "not found", "out.gv")
+    assert sorted(p.name for p in workdir.iterdir()) == ["out.gv"]
+
+
+def test_render_to_an_unwritable_place_fails(run, user_error, workdir):
+    (workdir / "afile").write_text("")
+    user_error(run("render", "-o", "afile/x.svg"), 1, "cannot write")
+    assert sorted(p.name for p in workdir.iterdir()) == ["afile"]
+
+
+def test_steps_writes_the_page_and_says_where(run, workdir):
+    result = run("steps", "-o", "frames")
+    assert result.exit_code == 0, result.output
+    index = workdir / "frames" / "index.html"
+    assert str(index) in result.stdout
+    assert "<svg" in index.read_text()
+
+
+def test_steps_into_a_file_fails(run, user_error, workdir):
+    (workdir / "afile").write_text("")
+    result = run("steps", "-o", "afile/sub")
+    user_error(result, 1, "cannot write")
+
+
+def test_explain_tells_the_chain_rule(run):
+    result = run("explain", "--wrt", "θ1")
+    assert result.exit_code == 0, result.output
+    assert "∂L/∂θ1 = 15" in result.stdout
+    assert "Chain rule for θ1" in result.stdout
+
+
+def test_explain_unknown_wrt(run, user_error):
+    user_error(run("explain", "--wrt", "z"), 2, "--wrt", "'z'")
+
+
+def test_gradcheck_table(run):
+    result = run("gradcheck")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["leaf", "analytic", "numeric", "ok"]
+    rows = {line.split()[0]: line.split()[1:] for line in lines[1:]}
+    assert rows["θ1"][0] == "15" and float(rows["θ1"][1]) == pytest.approx(15, rel=1e-6)
+    assert all(row[-1] == "ok" for row in rows.values())
+
+
+def test_gradcheck_mismatch_exits_1(run, user_error):
+    # relu at its kink: backward says 0, the central difference (ε − 0)/2ε says ½
+    result = run("gradcheck", "relu(x) + y", "--set", "x=0", "--set", "y=1")
+    user_error(result, 1, "mismatch", "x")
+    rows = {line.split()[0]: line.split()[-1] for line in result.stdout.splitlines()[1:]}
+    assert rows == {"x": "MISMATCH", "y": "ok"}
+
+
+def test_set_overrides_the_example(run):
+    result = run("explain", "--set", "θ1=1")
+    assert "L = (θ1·θ2·x − y)^2 = 16" in result.stdout  # (1·−1.5·2 − 1)² = 16
+
+
+@pytest.mark.parametrize(
+    ("arguments", "fragments"),
+    [
+        (["x*y", "--set", "x=2"], ["no value given for y", "--set y="]),
+        (["--set", "z=1"], ["z", "not in the expression"]),
+        (["--set", "x"], ["name=value"]),
+        (["--set", "=3"], ["name=value"]),
+        (["--set", "x=abc"], ["not a number"]),
+        (["--set", "x=nan"], ["finite"]),
+        (["--set", "x=-inf"], ["finite"]),
+        (["--set", "1x=2"], ["not a valid name"]),
+        (["1 + x.y", "--set", "x=1"], ["attribute access", "column 5"]),
+        (["x +* 2", "--set", "x=1"], ["syntax error", "column"]),
+        (["2 + 3"], ["no names"]),
+        (["--bogus"], ["--bogus"]),
+    ],
+)
+@pytest.mark.parametrize("command", ["render", "explain", "gradcheck"])
+def test_usage_errors(run, user_error, workdir, command, arguments, fragments):
+    user_error(run(command, *arguments), 2, *fragments)
+    assert list(workdir.iterdir()) == []
+
+
+HOSTILE = {
+    "import": "__import__('os').system('touch pwned')",
+    "attribute": "().__class__.__bases__[0].__subclasses__()",
+    "power tower": "9**9**9**9",
+    "nesting": "(" * 5000 + "x" + ")" * 5000,
+    "terms": "+".join(["x"] * 200_000),
+    "nul": "x\0+1",
+    "megabytes": "x" * 3_000_000,
+    "lambda": "(lambda: 1)()",
+}
+
+
+@pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_expressions_are_refused_without_side_effects(run, user_error, workdir, text):
+    line = user_error(run("render", text, "--set", "x=1"), 2)
+    assert len(line) < 600
+    assert list(workdir.iterdir()) == []
+
+
+def test_errors_name_the_column():
+    pattern = re.compile(r"column \d+")
+    from click.testing import CliRunner
+
+    from chainrule.cli import cli
+
+    result = CliRunner().invoke(cli, ["explain", "x ^ 2", "--set", "x=1"])
+    assert result.exit_code == 2 and pattern.search(result.stderr)
