@@ -134,7 +134,12 @@ def build_diagram(
         "chainrule",
         graph_attr=graph_attr,
         node_attr={"fontname": style.FONT, "fontsize": "11", "shape": "plain"},
-        edge_attr={"fontname": style.FONT, "fontsize": "9", "color": style.EDGE},
+        edge_attr={
+            "fontname": style.FONT,
+            "fontsize": "9",
+            "color": style.EDGE,
+            "fontcolor": style.MUTED,
+        },
         body=[f"\t{line}\n" for line in body] + ([f"\tlabel={notes}\n"] if notes else []),
     )
     return Diagram(digraph, node_count=scene.node_count)
@@ -167,22 +172,30 @@ def _notes(scene: Scene, highlight: Any, grads: dict[int, Any] | None) -> str:
     return f'<{block}<BR/><FONT POINT-SIZE="10">{legend}</FONT><BR ALIGN="LEFT"/>>'
 
 
+_OP_STYLE = (
+    ' style=filled fillcolor="#ffffff" fontsize=12 margin="0.04,0.02" width=0.35 height=0.35'
+)
+
+
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if "\\" in text or '"' in text:
+        text = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + text + '"'
 
 
 def _value_lines(
     scene: Scene, node: Any, marked: set[int], grads: dict[int, Any] | None
 ) -> list[str]:
     names = scene.names
-    i = names.id(node)
+    i = names.index[node]
     role = names.role(node)
     title = scene.display_name(node)
+    name = names.name(node)
     grad = scene.grad_value(node) if grads is None else grads.get(i)
     grad_row = style.grad_text(grad) if scene.show_grad and node.requires_grad else None
     label = style.value_label(
         title=title,
-        subtitle=names.name(node) if title != names.name(node) and node.label is None else None,
+        subtitle=name if title != name and node.label is None else None,
         data=format_data(node.data),
         grad=grad_row,
         fill=style.grad_fill(grad if isinstance(grad, float) else None),
@@ -196,10 +209,7 @@ def _value_lines(
         op_label = scene.op_label(node)
         shape = "circle" if len(op_label) <= 2 else "ellipse"
         color = f" color={_quote(style.HIGHLIGHT)} penwidth=2" if i in marked else ""
-        lines.append(
-            f"op{i} [id=op{i} label={_quote(op_label)} shape={shape} style=filled "
-            f'fillcolor="#ffffff" fontsize=12 margin="0.04,0.02" width=0.35 height=0.35{color}]'
-        )
+        lines.append(f"op{i} [id=op{i} label={_quote(op_label)} shape={shape}{_OP_STYLE}{color}]")
     return lines
 
 
@@ -234,8 +244,7 @@ def _edge_line(
     if (edge.operand, edge.result) in marked_edges or (is_op_edge and edge.result in marked_nodes):
         attributes.append(f'color="{style.HIGHLIGHT}" penwidth=2.5')
     if edge_labels and edge.position is not None:
-        text = scene.edge_text(edge.result, edge.position)
-        attributes.append(f"label={_quote(text)} fontcolor={_quote(style.MUTED)}")
+        attributes.append(f"label={_quote(scene.edge_text(edge.result, edge.position))}")
     if is_op_edge:
         attributes.append("arrowsize=0.6")
     elif edge.operand is None:  # between collapsed neurons: dense layers draw many of these

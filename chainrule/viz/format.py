@@ -25,20 +25,20 @@ def format_number(x: float) -> str:
     ['15', '−5', '3e-06', '123456.7', '0.1235', '2.5e+09']
     """
     x = float(x)
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "∞" if x > 0 else MINUS + "∞"
-    if x == 0:
-        return "0"
-    magnitude = abs(x)
+    magnitude = -x if x < 0 else x
     if 1e-3 <= magnitude < 1e7:
-        if x.is_integer():
-            text = str(int(magnitude))
+        if magnitude.is_integer():
+            text = f"{magnitude:.0f}"
         else:
             # about four significant digits, but never fewer than the integer part has
-            decimals = max(1, 3 - math.floor(math.log10(magnitude)))
-            text = f"{magnitude:.{decimals}f}".rstrip("0").rstrip(".")
+            decimals = 3 - math.floor(math.log10(magnitude))
+            text = f"{magnitude:.{decimals if decimals > 1 else 1}f}".rstrip("0").rstrip(".")
+    elif x == 0:
+        return "0"
+    elif x != x:
+        return "nan"
+    elif magnitude == math.inf:
+        text = "∞"
     else:
         text = f"{magnitude:.4g}"
     return MINUS + text if x < 0 else text
@@ -100,4 +100,6 @@ def subscript(text: str) -> str:
 
 def escape_html(text: str) -> str:
     """Escape text for a Graphviz HTML-like label (``<``, ``>``, ``&``, quotes)."""
-    return html.escape(text, quote=True)
+    if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
+        return html.escape(text, quote=True)
+    return text  # the common case, checked first because diagrams escape every label

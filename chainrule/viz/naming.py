@@ -181,6 +181,8 @@ def _fill(template: str, operands: list[str]) -> str:
 
 def _fill_formula(formula: str, texts: list[tuple[str, int]]) -> str:
     """Put operand texts in place of the formula's ``a`` and ``b``, parenthesised if compound."""
+    if "a" not in formula and "b" not in formula:  # "1", "−1": nothing to fill in
+        return formula
 
     def replace(match: re.Match[str]) -> str:
         which = 0 if match.group(1) == "a" else 1

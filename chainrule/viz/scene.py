@@ -73,12 +73,13 @@ class Scene:
 
     def edge_text(self, result: int, position: int) -> str:
         """∂result/∂operand = formula = value, for an edge label."""
-        node = self.names.order[result]
+        names = self.names
+        node = names.order[result]
         child = node.children[position]
         local_grads = getattr(node, "local_grads", ())  # a Tensor keeps no local gradients
         local = local_grads[position] if position < len(local_grads) else None
-        parts = [self.names.partial(node, child)]
-        formula = self.names.local_formula(node, position)
+        parts = [names.partial(node, child)]
+        formula = names.local_formula(node, position)
         if formula is not None:
             parts.append(formula)
         if isinstance(local, (int, float)) or hasattr(local, "shape"):
