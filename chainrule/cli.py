@@ -19,6 +19,7 @@ from chainrule.cli_expression import (
 )
 from chainrule.cli_support import (
     ChainruleGroup,
+    FiniteFloat,
     diagram_options,
     failures,
     number_list,
@@ -121,9 +122,9 @@ def steps(expr: str | None, pairs: tuple[str, ...], outdir: str, rankdir: str) -
     "  chainrule gradcheck 'log(sigmoid(a*b))' --set a=0.3 --set b=-2"
 )
 @expression_arguments
-@click.option("--eps", default=1e-6, show_default=True, help="Finite-difference step.")
-@click.option("--atol", default=1e-5, show_default=True, help="Absolute tolerance.")
-@click.option("--rtol", default=1e-3, show_default=True, help="Relative tolerance.")
+@click.option("--eps", type=FiniteFloat(0), default=1e-6, show_default=True, help="Step.")
+@click.option("--atol", type=FiniteFloat(0), default=1e-5, show_default=True, help="Tolerance.")
+@click.option("--rtol", type=FiniteFloat(0), default=1e-3, show_default=True, help="Relative.")
 def gradcheck(
     expr: str | None, pairs: tuple[str, ...], eps: float, atol: float, rtol: float
 ) -> None:
@@ -131,8 +132,8 @@ def gradcheck(
 
     Exit status 1 when any leaf's gradients disagree.
     """
-    if not eps > 0 or not atol >= 0 or not rtol >= 0:
-        raise click.UsageError("--eps must be positive, --atol and --rtol non-negative")
+    if eps == 0:
+        raise click.UsageError("--eps must be positive")
     root, leaves = expression(expr, pairs)
     text, _ = expression_values(expr, pairs)
     root.backward()
@@ -186,9 +187,7 @@ def explain(expr: str | None, pairs: tuple[str, ...], wrt: str | None) -> None:
 @click.option(
     "--optimizer", type=click.Choice(cli_train.OPTIMIZERS), default="adam", show_default=True
 )
-@click.option(
-    "--lr", type=click.FloatRange(0, 100), help="Learning rate (0.01; sgd 0.1, momentum 0.05)."
-)
+@click.option("--lr", type=FiniteFloat(0), help="Learning rate (0.01; sgd 0.1, momentum 0.05).")
 @click.option("--epochs", type=click.IntRange(0, 1_000_000), default=100, show_default=True)
 @click.option("--batch-size", type=click.IntRange(1), help="Samples per step (default: all).")
 @click.option(

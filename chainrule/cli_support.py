@@ -123,6 +123,26 @@ def finite_number(text: str, what: str) -> float:
     return number
 
 
+class FiniteFloat(click.ParamType):
+    """A finite number no smaller than `minimum` (click's FloatRange lets nan through)."""
+
+    name = "number"
+
+    def __init__(self, minimum: float = -math.inf) -> None:
+        self.minimum = minimum
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        if isinstance(value, float):
+            return value
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number) or number < self.minimum:
+            self.fail(f"{value!r} is not a finite number ≥ {self.minimum:g}", param, ctx)
+        return number
+
+
 def number_list(text: str, what: str) -> list[float]:
     """Comma-separated finite numbers (``0.5,-0.2``)."""
     return [finite_number(part.strip(), what) for part in text.split(",")]

@@ -1,0 +1,156 @@
+"""train and graph: a short training run, Ctrl-C, saving, and drawing a saved model."""
+
+from __future__ import annotations
+
+import pytest
+
+from chainrule import nn
+from chainrule.nn import train as training
+
+TINY = ["--samples", "24", "--epochs", "3", "--hidden", "4"]
+
+
+def test_train_prints_one_summary_line(run):
+    result = run("train", *TINY)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("moons: batched.MLP(2 → 4 relu → 1), hinge, 3 epochs")
+    assert "accuracy" in lines[0]
+
+
+@pytest.mark.parametrize("path", ["--batched", "--scalar"])
+def test_train_saves_a_model_that_loads(run, workdir, path):
+    result = run("train", *TINY, path, "-o", "model.json")
+    assert result.exit_code == 0, result.output
+    model = nn.load(workdir / "model.json")
+    assert isinstance(model, nn.MLP) and model.nouts == [4, 1]
+    assert str(workdir / "model.json") in result.stdout
+
+
+def test_scalar_and_batched_training_agree(run, workdir):
+    run("train", *TINY, "--scalar", "-o", "scalar.json")
+    run("train", *TINY, "--batched", "-o", "batched.json")
+    scalar, batched = nn.load(workdir / "scalar.json"), nn.load(workdir / "batched.json")
+    for a, b in zip(scalar.parameters(), batched.parameters()):
+        assert a.data == pytest.approx(b.data, rel=1e-7, abs=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("dataset", "loss", "expected"),
+    [
+        ("blobs", None, "cross_entropy"),
+        ("regression", None, "R²"),
+        ("xor", "bce", "accuracy"),
+        ("circles", "mse", "accuracy"),
+    ],
+)
+def test_train_data_sets_and_losses(run, dataset, loss, expected):
+    options = ["--dataset", dataset, *TINY] + (["--loss", loss] if loss else [])
+    result = run("train", *options, "--optimizer", "momentum")
+    assert result.exit_code == 0, result.output
+    assert expected in result.stdout
+
+
+def test_ctrl_c_stops_and_saves_what_was_trained(run, workdir, monkeypatch):
+    real_fit = training.fit
+
+    def interrupted_fit(*args, callback, **kwargs):
+        def stop_at_epoch_2(record):
+            callback(record)
+            if record.epoch == 2:
+                raise KeyboardInterrupt
+
+        return real_fit(*args, callback=stop_at_epoch_2, **kwargs)
+
+    monkeypatch.setattr(training, "fit", interrupted_fit)
+    result = run("train", "--samples", "24", "--epochs", "10", "--hidden", "4", "-o", "m.json")
+    assert result.exit_code == 130
+    assert "2 of 10 epochs (interrupted)" in result.stdout
+    assert "Traceback" not in result.output
+    assert nn.load(workdir / "m.json").nouts == [4, 1]
+
+
+def test_plot_writes_the_loss_curve_and_the_boundary(run, workdir):
+    pytest.importorskip("matplotlib")  # the plot extra is optional
+    result = run("train", *TINY, "--plot", "curve.png")
+    assert result.exit_code == 0, result.output
+    for name in ("curve.png", "curve-boundary.png"):
+        assert (workdir / name).read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "status", "fragments"),
+    [
+        (["--hidden", "4,a"], 2, ["--hidden", "'a'"]),
+        (["--hidden", "0"], 2, ["--hidden"]),
+        (["--dataset", "blobs", "--loss", "hinge"], 2, ["two classes", "blobs has 3"]),
+        (["--dataset", "regression", "--loss", "cross_entropy"], 2, ["class labels"]),
+        (["--epochs", "-1"], 2, ["--epochs"]),
+        (["--lr", "nan"], 2, ["--lr"]),
+        (["--plot", "curve.txt"], 2, [".png"]),
+        (["-o", "missing/m.json"], 1, ["no folder", "missing/m.json"]),
+    ],
+)
+def test_train_errors(run, user_error, workdir, arguments, status, fragments):
+    result = run("train", *TINY, *arguments)
+    user_error(result, status, *fragments)
+    assert "training" not in result.output  # refused before any training
+    assert list(workdir.iterdir()) == []
+
+
+@pytest.fixture
+def model_file(run, workdir):
+    assert run("train", *TINY, "-o", "model.json").exit_code == 0
+    return "model.json"
+
+
+def test_graph_draws_a_saved_model(run, workdir, model_file):
+    result = run("graph", model_file, "--input", "0.5,-0.2", "-o", "model.gv")
+    assert result.exit_code == 0, result.output
+    source = (workdir / "model.gv").read_text()
+    assert "x1" in source and "x2" in source and "grad 1" in source
+
+
+def test_graph_collapse_neuron_draws_layers(run, workdir, model_file):
+    result = run("graph", model_file, "--input", "0.5,-0.2", "--collapse", "neuron")
+    assert result.exit_code == 0, result.output
+    assert "neuron 3" in (workdir / "graph.svg").read_text()
+
+
+def test_graph_of_a_model_with_several_outputs(run, workdir):
+    run("train", "--dataset", "blobs", *TINY, "-o", "blobs.json")
+    result = run("graph", "blobs.json", "--input", "1,2", "--output-index", "2", "-o", "b.gv")
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("arguments", "status", "fragments"),
+    [
+        (["--input", "0.5"], 2, ["takes 2 numbers, got 1"]),
+        (["--input", "0.5,x"], 2, ["--input", "'x'"]),
+        (["--input", "0.5,inf"], 2, ["finite"]),
+        (["--input", "1,2", "--output-index", "1"], 2, ["1 outputs"]),
+        (["--input", "1,2", "--collapse", "layer"], 2, ["layer"]),
+        ([], 2, ["--input"]),
+    ],
+)
+def test_graph_usage_errors(run, user_error, workdir, model_file, arguments, status, fragments):
+    user_error(run("graph", model_file, *arguments), status, *fragments)
+    assert sorted(p.name for p in workdir.iterdir()) == ["model.json"]
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (None, "No such file"),
+        ('{"format": "chainrule.model", "vers', "not valid JSON"),
+        ('{"format": "something else"}', "not a chainrule model"),
+        ("\0\1\2 binary", "not valid JSON"),
+    ],
+)
+def test_graph_bad_model_files_fail(run, user_error, workdir, content, fragment):
+    if content is not None:
+        (workdir / "m.json").write_text(content)
+    user_error(run("graph", "m.json", "--input", "1,2"), 1, "cannot load m.json", fragment)
+    assert not (workdir / "graph.svg").exists()
