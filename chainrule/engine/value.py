@@ -216,12 +216,12 @@ class Value:
         a = self.data
         b = other.data
         out = _pow(a, b)
-        # d(a^b)/da = b·a^(b−1), d(a^b)/db = a^b·ln(a)
+        # d(a^b)/da = b·a^(b−1) (0 when b = 0, even at a = 0, as PyTorch), d(a^b)/db = a^b·ln(a)
         return _result(
             out,
             "**",
             (self, other),
-            (b * _pow(a, b - 1.0), _pow_exponent_grad(a, b, out)),
+            (b * _pow(a, b - 1.0) if b else 0.0, _pow_exponent_grad(a, b, out)),
             self.requires_grad or other.requires_grad,
         )
 

@@ -149,6 +149,12 @@ def test_numerics_follow_ieee_without_exceptions():
     assert Value(-40.0).gelu().data == pytest.approx(0.0, abs=1e-300)
 
 
+def test_the_derivative_of_x_to_the_zero_is_zero_even_at_zero():
+    x = Value(0.0)
+    (x**0).backward()
+    assert x.grad == 0.0  # not 0·0^(−1) = nan; as PyTorch
+
+
 def test_numerics_of_gradients_at_the_edges():
     x = Value(1000.0)
     x.exp().backward()
