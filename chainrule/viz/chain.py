@@ -85,7 +85,15 @@ def step_formulas(
 
 def _as_factor(text: str) -> str:
     """Parenthesise a sum or difference used as a factor: ``x − 1`` → ``(x − 1)``."""
-    return f"({text})" if (" + " in text or " − " in text) and not text.startswith("(") else text
+    depth = 0
+    for n, character in enumerate(text):
+        if character in "([":
+            depth += 1
+        elif character in ")]":
+            depth -= 1
+        elif depth == 0 and character in "+−" and text[n - 1 : n] == " ":
+            return f"({text})"
+    return text
 
 
 def _number_plain(x: Any) -> str:
@@ -103,7 +111,9 @@ def path_lines(names: GraphNames, path: graph.Path) -> tuple[str, str, str, floa
     """One chain-rule path as symbols, formulas and numbers, and its product."""
     pairs = list(zip(path.nodes, path.nodes[1:]))
     symbols = " · ".join(names.partial(node, child) for node, child in pairs)
-    formulas = " · ".join(local_text(names, node, child, expand=True) for node, child in pairs)
+    formulas = " · ".join(
+        _as_factor(local_text(names, node, child, expand=True)) for node, child in pairs
+    )
     numbers = " · ".join(_number(local) for local in path.local_grads)
     return symbols, formulas, numbers, path.product
 
@@ -138,6 +148,8 @@ def chain_rule_lines(names: GraphNames, leaf: Any) -> list[str]:
         text = _join_equalities([symbols, formulas, numbers, format_number(product)])
         lines.append(f"  path {number}: {text}")
     total = math.fsum(path.product for path in found)
-    terms = " + ".join(_number(path.product) for path in found)
+    terms = " + ".join(
+        (_number_plain if n == 0 else _number)(path.product) for n, path in enumerate(found)
+    )
     lines.append(f"= {terms} = {format_number(total)}")
     return lines

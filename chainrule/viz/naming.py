@@ -125,11 +125,17 @@ class GraphNames:
                 texts.append((self._names[i], _LEAF_PRECEDENCE))
                 continue
             precedence = _PRECEDENCE.get(node.op, _LEAF_PRECEDENCE - 1)
-            operands = [
-                _wrap(texts[self.index[c]], precedence, position == 1 and node.op in "-/**")
-                for position, c in enumerate(node.children)
-            ]
-            text = _fill(op_info(node.op).text, operands)
+            template = op_info(node.op).text
+            if "({a})" in template:  # a call: its own parentheses hold the operand
+                operands = [texts[self.index[c]][0] for c in node.children]
+            else:
+                operands = [
+                    _wrap(texts[self.index[c]], precedence, position == 1 or node.op == "**")
+                    if node.op in ("-", "/", "**")
+                    else _wrap(texts[self.index[c]], precedence, False)
+                    for position, c in enumerate(node.children)
+                ]
+            text = _fill(template, operands)
             if len(text) > _MAX_EXPRESSION:
                 texts.append((self._names[i], _LEAF_PRECEDENCE))
             else:

@@ -172,3 +172,15 @@ def test_too_many_nodes_suggests_collapse():
     with pytest.raises(ValueError, match="collapse='neuron'"):
         draw(loss, max_nodes=100)
     assert draw(loss, collapse="neuron", max_nodes=100).node_count <= 100
+
+
+def test_chain_rule_formulas_are_parenthesised_only_where_needed():
+    w = Value(-1.0, label="w")
+    x = Value(3.0, label="x", requires_grad=False)
+    b = Value(0.5, label="b")
+    loss = (w * x + b).sigmoid() * w.tanh()
+    loss.backward()
+    text = " ".join(re.sub(r"<[^>]+>", " ", draw(loss, highlight="w").source).split())
+    assert "path 1: ∂L/∂d · ∂d/∂c · ∂c/∂a · ∂a/∂w = tanh(w) · σ(w·x + b)·(1 − σ(w·x + b))" in text
+    assert "path 2: ∂L/∂e · ∂e/∂w = σ(w·x + b) · (1 − tanh²(w))" in text
+    assert f"= −0.1602 + 0.03186 = {format_number(w.grad)}" in text
