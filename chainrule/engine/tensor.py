@@ -364,8 +364,9 @@ def backward(root: Tensor, grad: Any = None) -> None:
                 child_grad = _asarray(child_grad)
             if check:
                 _check_backward(node, g, child_grad)
-            if child_grad.dtype != child.data.dtype:  # a float32 leaf met float64 data
-                child_grad = child_grad.astype(child.data.dtype)
+            dtype = child.data.dtype
+            if child_grad.dtype is not dtype and child_grad.dtype != dtype:  # float32 met float64
+                child_grad = child_grad.astype(dtype)
             previous = child.grad
             if previous is not None:
                 # a new array, never `+=`: an array once stored in `.grad` is never changed

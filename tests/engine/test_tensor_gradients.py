@@ -193,3 +193,15 @@ def test_every_op_in_the_gradient_table_is_exercised_here():
     tested = set(BINARY) | set(UNARY) | {"matmul", "sum", "mean", "max", "reshape", "transpose"}
     tested |= {"index", "softmax", "log_softmax", "cross_entropy"}
     assert tested == set(GRADIENTS)
+
+
+def test_vectorised_erfc_matches_math_erfc():
+    import math
+
+    from chainrule.engine.tensor_gradients import erfc
+
+    points = np.concatenate([np.linspace(-20.0, 20.0, 40001), [0.0, -0.0, 1.5, -1.5, 1e-300]])
+    expected = np.array([math.erfc(x) for x in points])
+    np.testing.assert_allclose(erfc(points), expected, rtol=1e-13, atol=0.0)
+    edges = erfc(np.array([np.inf, -np.inf, np.nan]))
+    assert edges[0] == 0.0 and edges[1] == 2.0 and np.isnan(edges[2])
