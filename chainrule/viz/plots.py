@@ -105,14 +105,18 @@ def _scores(model: Any, points: numpy.ndarray) -> numpy.ndarray:
     if getattr(model, "batched", False):
         out = model(points)
         return numpy.asarray(getattr(out, "data", out), dtype=float)
-    rows = []
+    rows: list[Any] = []
     for point in points:
         out = model([float(v) for v in point])
         if isinstance(out, (list, tuple)):
-            rows.append([float(getattr(v, "data", v)) for v in out])
+            rows.append([_as_float(v) for v in out])
         else:
-            rows.append(float(getattr(out, "data", out)))
+            rows.append(_as_float(out))
     return numpy.asarray(rows, dtype=float)
+
+
+def _as_float(value: Any) -> float:
+    return float(getattr(value, "data", value))
 
 
 def predict_classes(scores: numpy.ndarray, labels: numpy.ndarray) -> numpy.ndarray:
