@@ -162,13 +162,16 @@ def _highlighted(names: GraphNames, leaf: Any) -> tuple[set[int], set[tuple[int,
 def _notes(scene: Scene, highlight: Any, grads: dict[int, Any] | None) -> str:
     lines: list[str] = []
     if highlight is not None:
-        lines.extend(chain_rule_lines(scene.names, highlight))
+        chain = chain_rule_lines(scene.names, highlight)
+        paths = "paths" if chain[0].endswith(":") else "path"  # a sum over several paths
+        lines.append(f"Chain rule for {scene.names.name(highlight)}, along the red {paths}:")
+        lines.extend(chain)
     if scene.show_grad and not scene.backward_ran and grads is None:
         lines.append(f"backward() has not run yet: gradients are blank ({BLANK}), not zero")
     legend = style.legend(scene.show_grad, scene.names.name(scene.names.root))
     if not lines:
         return f'<<FONT POINT-SIZE="10">{legend}</FONT>>'
-    block = style.text_block(lines, size=12)[1:-1]  # drop the outer <...>
+    block = style.text_block(lines, size=12, bold_first=highlight is not None)[1:-1]
     return f'<{block}<BR/><FONT POINT-SIZE="10">{legend}</FONT><BR ALIGN="LEFT"/>>'
 
 
@@ -195,7 +198,7 @@ def _value_lines(
     grad_row = style.grad_text(grad) if scene.show_grad and node.requires_grad else None
     label = style.value_label(
         title=title,
-        subtitle=name if title != name and node.label is None else None,
+        subtitle=_subtitle(scene, node, title, name),
         data=format_data(node.data),
         grad=grad_row,
         fill=style.grad_fill(grad if isinstance(grad, float) else None),
@@ -211,6 +214,19 @@ def _value_lines(
         color = f" color={_quote(style.HIGHLIGHT)} penwidth=2" if i in marked else ""
         lines.append(f"op{i} [id=op{i} label={_quote(op_label)} shape={shape}{_OP_STYLE}{color}]")
     return lines
+
+
+def _subtitle(scene: Scene, node: Any, title: str, name: str) -> str | None:
+    """Small grey text beside the name: what an intermediate value computes (``= a·x``)."""
+    if title != name and node.label is None:
+        return name
+    if node.children and node.label is None and not scene.model.is_model:
+        text = "= " + scene.names.one_op(node)
+        return text if len(text) <= _MAX_SUBTITLE else None
+    return None
+
+
+_MAX_SUBTITLE = 18
 
 
 def _neuron_lines(scene: Scene, key: str, grads: dict[int, Any] | None) -> list[str]:

@@ -111,6 +111,10 @@ class GraphNames:
         expression = self.expression(node)
         if expression != self.name(node) or not node.children:
             return expression
+        return self.one_op(node)
+
+    def one_op(self, node: Any) -> str:
+        """The node's op over its operands' names: ``a·x``, ``tanh(e)``."""
         operands = [self.name(child) for child in node.children]
         info = op_info(node.op)
         if len(operands) <= 2:
