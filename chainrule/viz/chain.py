@@ -84,7 +84,9 @@ def step_formulas(
 
 
 def _as_factor(text: str) -> str:
-    """Parenthesise a sum or difference used as a factor: ``x − 1`` → ``(x − 1)``."""
+    """Parenthesise a sum, difference or negation used as a factor: ``x − 1`` → ``(x − 1)``."""
+    if text.startswith("−"):
+        return f"({text})"
     depth = 0
     for n, character in enumerate(text):
         if character in "([":

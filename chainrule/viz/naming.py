@@ -15,7 +15,7 @@ from typing import Any
 
 from chainrule.engine import graph
 from chainrule.engine.ops import op_info
-from chainrule.viz.format import format_constant, format_number
+from chainrule.viz.format import format_constant, format_number, subscript
 
 PARAMETER, INPUT, CONSTANT, OUTPUT, INTERMEDIATE = (
     "parameter",
@@ -28,6 +28,7 @@ _MAX_EXPRESSION = 24  # longer expressions are written by name
 # Operator precedence, to parenthesise an operand only where it is needed.
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "**": 4}
 _LEAF_PRECEDENCE = 9
+_SOFTMAX_OPS = ("softmax", "log_softmax")
 _OPERAND = re.compile(r"(?<![A-Za-z_])([ab])(?![A-Za-z_])")
 
 
@@ -116,16 +117,17 @@ class GraphNames:
     def one_op(self, node: Any) -> str:
         """The node's op over its operands' names: ``a·x``, ``tanh(e)``."""
         operands = [self.name(child) for child in node.children]
-        info = op_info(node.op)
-        if len(operands) <= 2:
-            return info.text.format(a=operands[0], b=operands[-1])
-        return f"{info.symbol}({', '.join(operands)})"
+        text = _fill(op_info(node.op).text, operands)
+        if node.op in _SOFTMAX_OPS:
+            text += f"[{softmax_index(node)}]"
+        return text
 
     def _build_expressions(self) -> list[tuple[str, int]]:
         # Children come first in creation order, so one forward pass builds every text.
         texts: list[tuple[str, int]] = []
         for i, node in enumerate(self.order):
-            if not node.children or node.label is not None:
+            # one output of a softmax over many operands reads better by name than expanded
+            if not node.children or node.label is not None or node.op in _SOFTMAX_OPS:
                 texts.append((self._names[i], _LEAF_PRECEDENCE))
                 continue
             precedence = _PRECEDENCE.get(node.op, _LEAF_PRECEDENCE - 1)
@@ -163,6 +165,8 @@ class GraphNames:
             The formula, or None for an op the table has no formula for.
         """
         info = op_info(node.op)
+        if node.op in _SOFTMAX_OPS:
+            return self._softmax_formula(node, position, expand)
         if position >= len(info.formulas):
             return None if len(info.formulas) != 1 else info.formulas[0]
         texts = [self._operand_text(c, expand) for c in node.children[:2]]
@@ -170,10 +174,26 @@ class GraphNames:
             return _power_rule(node.children[1].data, texts[0])
         return _fill_formula(info.formulas[position], texts)
 
+    def _softmax_formula(self, node: Any, position: int, expand: bool) -> str:
+        """∂s_i/∂x_j = s_i·(δ_ij − s_j) (softmax) or δ_ij − s_j (log-softmax), i and j filled in."""
+        i, j = softmax_index(node), position
+        own = self._operand_text(node, expand)[0] if node.op == "softmax" else subscript(f"s{i}")
+        other = subscript(f"s{j}")
+        if node.op == "softmax":
+            return f"{own}·(1 − {own})" if i == j else f"−{own}·{other}"
+        return f"1 − {other}" if i == j else f"−{other}"
+
     def _operand_text(self, node: Any, expand: bool) -> tuple[str, int]:
         if expand:
             return self._expressions[self.index[node]]
         return self._names[self.index[node]], _LEAF_PRECEDENCE
+
+
+def softmax_index(node: Any) -> int:
+    """Which output of a softmax (or log-softmax) `node` is: the operand whose local
+    derivative is largest, s_i(1 − s_i) > −s_i·s_j on the diagonal."""
+    local_grads = list(getattr(node, "local_grads", ()))
+    return local_grads.index(max(local_grads)) if local_grads else 0
 
 
 def _wrap(text: tuple[str, int], precedence: int, right: bool) -> str:

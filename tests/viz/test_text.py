@@ -29,3 +29,15 @@ def test_explain_unknown_wrt(lecture):
     loss, *_ = lecture
     with pytest.raises(ValueError, match="no value labelled"):
         explain(loss, wrt="nope")
+
+
+def test_softmax_derivatives_name_their_outputs():
+    from chainrule import Value, softmax
+
+    x0, x1 = Value(1.0, label="x0"), Value(2.0, label="x1")
+    first, second = softmax([x0, x1])
+    loss = first * second
+    text = explain(loss, wrt="x0")
+    assert "a = softmax(x0, x1)[0] = 0.2689" in text and "b = softmax(x0, x1)[1]" in text
+    assert "∂L/∂b · ∂b/∂x1 = a · b·(1 − b) = 0.2689 · 0.1966 = 0.05288" in text
+    assert "∂L/∂b · ∂b/∂x0 = a · (−b·s₀)" in text
