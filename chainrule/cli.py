@@ -56,9 +56,10 @@ def main() -> None:
 
 
 @cli.command(
+    short_help="Draw the graph of EXPR with values and gradients.",
     epilog="\b\nExamples:\n  chainrule render\n"
     "  chainrule render 'relu(w*x + b)' --set w=2 --set x=1 --set b=-0.5 -o neuron.png\n"
-    "  chainrule render --highlight θ1 --edge-labels --rankdir TB"
+    "  chainrule render --highlight θ1 --edge-labels --rankdir TB",
 )
 @expression_arguments
 @diagram_options
@@ -91,8 +92,9 @@ def render(
 
 
 @cli.command(
+    short_help="Step through the backward pass of EXPR (HTML page).",
     epilog="\b\nExamples:\n  chainrule steps\n"
-    "  chainrule steps 'sigmoid(w*x)' --set w=-1 --set x=3 -o sigmoid-steps"
+    "  chainrule steps 'sigmoid(w*x)' --set w=-1 --set x=3 -o sigmoid-steps",
 )
 @expression_arguments
 @click.option(
@@ -118,8 +120,9 @@ def steps(expr: str | None, pairs: tuple[str, ...], outdir: str, rankdir: str) -
 
 
 @cli.command(
+    short_help="Check EXPR's gradients against finite differences.",
     epilog="\b\nExamples:\n  chainrule gradcheck\n"
-    "  chainrule gradcheck 'log(sigmoid(a*b))' --set a=0.3 --set b=-2"
+    "  chainrule gradcheck 'log(sigmoid(a*b))' --set a=0.3 --set b=-2",
 )
 @expression_arguments
 @click.option("--eps", type=FiniteFloat(0), default=1e-6, show_default=True, help="Step.")
@@ -145,8 +148,9 @@ def gradcheck(
 
 
 @cli.command(
+    short_help="Tell the backward pass of EXPR as text.",
     epilog="\b\nExamples:\n  chainrule explain\n  chainrule explain --wrt θ2\n"
-    "  chainrule explain 'x*x + x' --set x=3 --wrt x"
+    "  chainrule explain 'x*x + x' --set x=3 --wrt x",
 )
 @expression_arguments
 @click.option("--wrt", metavar="NAME", help="Also write ∂L/∂NAME path by path.")
@@ -162,9 +166,11 @@ def explain(expr: str | None, pairs: tuple[str, ...], wrt: str | None) -> None:
 
 
 @cli.command(
+    short_help="Train an MLP on a toy data set.",
     epilog="\b\nExamples:\n  chainrule train\n"
     "  chainrule train --dataset spirals --hidden 32,32 --epochs 300 -o spirals.json --plot s.png\n"
-    "  chainrule train --dataset xor --hidden 4 --activation tanh --optimizer sgd --scalar"
+    "  chainrule train --dataset xor --hidden 8 --activation tanh --optimizer sgd --lr 0.3 \\\n"
+    "      --samples 50 --scalar",
 )
 @click.option(
     "--dataset", type=click.Choice(list(cli_train.DATASETS)), default="moons", show_default=True
@@ -194,7 +200,8 @@ def explain(expr: str | None, pairs: tuple[str, ...], wrt: str | None) -> None:
     "--batched/--scalar",
     default=True,
     show_default=True,
-    help="NumPy Tensors (fast) or one graph of Values per sample (slow, drawable).",
+    help="Batched: NumPy Tensors, so the default run takes well under a second. Scalar: one "
+    "graph of Values per sample, as in the lecture (a few hundred times slower).",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Save the model as JSON.")
@@ -236,9 +243,10 @@ def train(
 
 
 @cli.command(
+    short_help="Draw a saved model's forward and backward pass.",
     epilog="\b\nExamples:\n  chainrule train --hidden 4 -o model.json\n"
     "  chainrule graph model.json --input 0.5,-0.2\n"
-    "  chainrule graph model.json --input 0.5,-0.2 --collapse neuron -o model.png"
+    "  chainrule graph model.json --input 0.5,-0.2 --collapse neuron -o model.png",
 )
 @click.argument("model_file", metavar="MODEL.json", type=click.Path(dir_okay=False))
 @click.option("--input", "inputs", required=True, metavar="X1,X2,...", help="One sample.")

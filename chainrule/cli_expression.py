@@ -17,7 +17,11 @@ DEFAULT_VALUES = {"θ1": 0.5, "θ2": -1.5, "x": 2.0, "y": 1.0}
 
 
 def assignments(pairs: Sequence[str]) -> dict[str, float]:
-    """``name=value`` pairs from repeated ``--set`` options (the last one of a name wins)."""
+    """``name=value`` pairs from repeated ``--set`` options (the last one of a name wins).
+
+    >>> assignments(["θ1=0.5", "x = 2", "θ1=1e-3"])
+    {'θ1': 0.001, 'x': 2.0}
+    """
     values: dict[str, float] = {}
     for pair in pairs:
         name, equals, text = pair.partition("=")

@@ -26,7 +26,11 @@ _SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".gv": "gv", ".dot": "
 
 # ------------------------------------------------------------------------------ errors
 def one_line(message: str) -> str:
-    """The message on one line (newlines and other control characters become spaces), capped."""
+    """The message on one line (newlines and other control characters become spaces), capped.
+
+    >>> one_line("bad\\nvalue\\0 here")
+    'bad value here'
+    """
     text = "".join(" " if not ch.isprintable() else ch for ch in message)
     text = " ".join(text.split())
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
@@ -39,6 +43,10 @@ class ChainruleGroup(click.Group):
     an interruption, or an unexpected error — shown without a traceback unless the
     ``CHAINRULE_DEBUG`` environment variable is set, which tests do so bugs stay visible).
     """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """In the order they are defined (expressions first, then models), not alphabetical."""
+        return list(self.commands)
 
     def main(  # type: ignore[override]
         self,
@@ -194,6 +202,11 @@ def output_target(output: str | None, file_format: str | None) -> tuple[Path, st
 
     Raises:
         click.UsageError: when the two disagree, or the format cannot be told.
+
+    >>> output_target(None, "png")
+    (PosixPath('graph.png'), 'png')
+    >>> output_target("lecture.gv", None)
+    (PosixPath('lecture.gv'), 'gv')
     """
     if output is None:
         chosen = file_format or "svg"

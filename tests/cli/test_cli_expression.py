@@ -81,6 +81,19 @@ def test_render_without_renderer_fails_and_keeps_only_the_dot_source(
     assert sorted(p.name for p in workdir.iterdir()) == ["out.gv"]
 
 
+def test_render_pdf_without_graphviz_dot_names_the_package(run, user_error, workdir, monkeypatch):
+    import chainrule.viz.render as render_module
+
+    real_which = render_module.shutil.which
+    monkeypatch.setattr(
+        render_module.shutil,
+        "which",
+        lambda name, *a, **k: None if name == "dot" else real_which(name, *a, **k),
+    )
+    user_error(run("render", "-o", "lecture.pdf"), 1, "apt-get install graphviz")
+    assert not (workdir / "lecture.pdf").exists()
+
+
 def test_render_to_an_unwritable_place_fails(run, user_error, workdir):
     (workdir / "afile").write_text("")
     user_error(run("render", "-o", "afile/x.svg"), 1, "cannot write")
