@@ -115,6 +115,14 @@ def _scores(model: Any, points: numpy.ndarray) -> numpy.ndarray:
     return numpy.asarray(rows, dtype=float)
 
 
+def _grid(points: numpy.ndarray, count: int) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """A count × count grid over the points' bounding box, with a 10% margin."""
+    margin = 0.1 * (points.max(axis=0) - points.min(axis=0)) + 0.1
+    low, high = points.min(axis=0) - margin, points.max(axis=0) + margin
+    xs, ys = numpy.linspace(low[0], high[0], count), numpy.linspace(low[1], high[1], count)
+    return numpy.meshgrid(xs, ys)  # type: ignore[return-value]
+
+
 def _as_float(value: Any) -> float:
     return float(getattr(value, "data", value))
 
@@ -164,10 +172,7 @@ def plot_decision_boundary(
     if labels.shape[0] != points.shape[0]:
         raise ValueError(f"X has {points.shape[0]} points but y has {labels.shape[0]} labels")
     count = steps or (GRID_STEPS if getattr(model, "batched", False) else 60)
-    margin = 0.1 * (points.max(axis=0) - points.min(axis=0)) + 0.1
-    low, high = points.min(axis=0) - margin, points.max(axis=0) + margin
-    xs, ys = numpy.linspace(low[0], high[0], count), numpy.linspace(low[1], high[1], count)
-    grid_x, grid_y = numpy.meshgrid(xs, ys)
+    grid_x, grid_y = _grid(points, count)
     grid = numpy.column_stack([grid_x.ravel(), grid_y.ravel()])
     predicted = predict_classes(_scores(model, grid), labels).reshape(grid_x.shape)
     pyplot = _pyplot()
