@@ -2,7 +2,7 @@
 
 A Tensor records the same kind of graph as a Value (`op`, `children`, `label`, a creation
 serial), one node per array operation. Backward walks that graph in reverse creation order and
-applies one vector-Jacobian product per op from the table in `tensor_ops`. Gradients are
+applies one vector-Jacobian product per op from the table in `tensor_gradients`. Gradients are
 arrays of the tensor's shape; leaves accumulate across backward calls, intermediate nodes
 get this pass's gradient, and an array once stored in `.grad` is never written to again.
 """
@@ -10,14 +10,13 @@ get this pass's gradient, and an array once stored in `.grad` is never written t
 from __future__ import annotations
 
 import numbers
-from operator import attrgetter
 from typing import Any, Union
 
 import numpy as np
 
 from chainrule.engine import graph
 from chainrule.engine.mode import MODE
-from chainrule.engine.tensor_gradients import GRADIENTS
+from chainrule.engine.tensor_backward import backward
 from chainrule.engine.tensor_ops import TensorOps
 
 Operand = Union["Tensor", np.ndarray, int, float]
@@ -26,7 +25,6 @@ _new = object.__new__
 _serial = graph.next_serial
 _ndarray = np.ndarray
 _asarray = np.asarray
-_by_creation = attrgetter("_serial")
 _FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -306,85 +304,6 @@ def _class_indices(targets: Any, n: int, k: int) -> np.ndarray:
             f"got {array.min()}..{array.max()}"
         )
     return array
-
-
-# ---------------------------------------------------------------------------- backward
-def _backward_order(root: Tensor) -> list[Tensor]:
-    """The non-leaf tensors that need a gradient, root first; clears their gradients."""
-    seen = {root}
-    stack = [root]
-    add = seen.add
-    push = stack.append
-    pop = stack.pop
-    while stack:
-        for child in pop().children:
-            if child.children and child.requires_grad and child not in seen:
-                add(child)
-                push(child)
-    for node in seen:
-        node.grad = None
-    return sorted(seen, key=_by_creation, reverse=True)
-
-
-def _seed(root: Tensor, grad: Any) -> np.ndarray:
-    if not root.requires_grad:
-        raise ValueError(
-            "backward() needs a Tensor that requires grad; this one does not "
-            "(it is a constant, or was computed under no_grad())"
-        )
-    dtype = root.data.dtype
-    if grad is None:
-        if root.data.size != 1:
-            raise ValueError(
-                f"grad can be implicitly created only for one-element tensors; this one has "
-                f"shape {root.shape}: pass backward(grad) with an array of that shape"
-            )
-        return np.ones_like(root.data)
-    seed = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=dtype)
-    if seed.shape != root.data.shape:
-        raise ValueError(f"grad has shape {seed.shape}, the tensor has shape {root.shape}")
-    return seed
-
-
-def backward(root: Tensor, grad: Any = None) -> None:
-    """Backpropagate from `root` (see `Tensor.backward`)."""
-    seed = _seed(root, grad)
-    if not root.children:  # a leaf accumulates, as in PyTorch
-        root.grad = seed if root.grad is None else root.grad + seed
-        return
-    order = _backward_order(root)
-    root.grad = seed
-    check = MODE.anomaly
-    for node in order:
-        g = node.grad
-        for child, child_grad in zip(node.children, GRADIENTS[node.op](node, g)):
-            if child_grad is None:
-                continue
-            if type(child_grad) is not _ndarray:
-                child_grad = _asarray(child_grad)
-            if check:
-                _check_backward(node, g, child_grad)
-            dtype = child.data.dtype
-            if child_grad.dtype is not dtype and child_grad.dtype != dtype:  # float32 met float64
-                child_grad = child_grad.astype(dtype)
-            previous = child.grad
-            if previous is not None:
-                # a new array, never `+=`: an array once stored in `.grad` is never changed
-                child.grad = previous + child_grad
-            elif child.children or (child_grad is not g and child_grad.base is None):
-                child.grad = child_grad
-            else:  # a leaf gets its own array, not a view of another tensor's gradient
-                child.grad = child_grad.copy()
-
-
-def _check_backward(node: Tensor, g: np.ndarray, child_grad: np.ndarray) -> None:
-    if np.isfinite(child_grad).all() or not np.isfinite(g).all():
-        return
-    name = node.label or f"the output of {node.op}"
-    raise FloatingPointError(
-        f"backward: the gradient rule of {node.op} at {name} gave a non-finite gradient "
-        "from a finite one"
-    )
 
 
 __all__ = ["Tensor", "backward", "constant", "cross_entropy", "result"]
