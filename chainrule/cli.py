@@ -40,7 +40,8 @@ def cli() -> None:
     EXPR is arithmetic such as '(θ1*θ2*x - y)**2' with + - * / ** and the functions abs,
     exp, log, sqrt, relu, leaky_relu, sigmoid, tanh, gelu; give each name a value with
     --set name=value. Without EXPR, commands use the lecture example (θ1*θ2*x - y)**2 at
-    θ1=0.5, θ2=-1.5, x=2, y=1, where ∂L/∂θ1 = 15.
+    θ1=0.5, θ2=-1.5, x=2, y=1, where ∂L/∂θ1 = 15. An EXPR that starts with '-' goes
+    last, after '--': chainrule explain --set x=1 -- '-x*2'.
 
     \b
     Examples:
