@@ -14,6 +14,7 @@ import math
 import re
 import unicodedata
 import warnings
+from collections.abc import Mapping
 from typing import Union, cast
 
 from chainrule.engine.value import Value
@@ -177,10 +178,10 @@ class _Source:
         column = len(encoded[:byte_offset].decode(errors="replace")) + 1
         return _where(line, column + self.indent * (line == 1))
 
-    def segment(self, node: ast.AST) -> str:
+    def segment(self, node: ast.expr) -> str:
         """The text of a node, when it sits on one line."""
         if node.lineno != node.end_lineno:
-            return ast.get_source_segment(self.text, node) or ""
+            return ast.get_source_segment(self.text[self.indent :], node) or ""
         return self.lines[node.lineno - 1][node.col_offset : node.end_col_offset].decode()
 
     def operator_position(self, node: ast.BinOp) -> tuple[int, int]:
@@ -230,7 +231,7 @@ def _validate(tree: ast.Expression, source: _Source) -> list[str]:
     return list(first.values())
 
 
-def _problem(node: ast.AST, callees: set[int], source: _Source) -> Problem | None:
+def _problem(node: ast.expr | ast.keyword, callees: set[int], source: _Source) -> Problem | None:
     at = (node.lineno, node.col_offset)
     if isinstance(node, ast.BinOp):
         if type(node.op) in _BINARY:
@@ -299,7 +300,7 @@ def _call_problem(node: ast.Call) -> Problem | None:
 
 
 # ------------------------------------------------------------------------------- the graph
-def _make_leaves(names: list[str], values: dict[str, object]) -> dict[str, Value]:
+def _make_leaves(names: list[str], values: Mapping[str, object]) -> dict[str, Value]:
     given = {_normal(key): key for key in values}
     wanted = {_normal(name) for name in names}
     missing = [name for name in names if _normal(name) not in given]
@@ -350,7 +351,7 @@ class _Evaluator:
 
     def apply(self, node: ast.expr, arguments: list[Result]) -> Result:
         if isinstance(node, ast.Constant):
-            return float(node.value)
+            return float(cast(float, node.value))
         if isinstance(node, ast.Name):
             return self.leaves[node.id]
         if isinstance(node, ast.UnaryOp):
@@ -402,7 +403,7 @@ _ARITHMETIC = {
 }
 
 
-def _at(node: ast.AST) -> tuple[int, int]:
+def _at(node: ast.expr) -> tuple[int, int]:
     return node.lineno, node.col_offset
 
 
