@@ -286,3 +286,46 @@ def test_softmax_agrees_with_value():
             total = total + o * float(w)
         total.backward()
         np.testing.assert_allclose(x.grad, [v.grad for v in values], rtol=1e-12, atol=1e-15)
+
+
+# ------------------------------------------------------------------ optional: PyTorch parity
+def test_agrees_with_pytorch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x_data, w_data = rng.normal(size=(5, 4)), rng.normal(size=(4, 3))
+    b_data = rng.normal(size=(3,))
+    x_data[0, :2] = 2.0  # a tie for max
+    targets = np.array([0, 2, 1, 1, 0])
+    index = np.array([0, 3, 3, 1])
+
+    def program(lib, x, w, b):
+        h = lib["gelu"](x @ w + b)
+        tie = lib["amax"](x, 1).sum()
+        picked = x[:, index].sum() * 0.1
+        soft = (lib["softmax"](h) * lib["log_softmax"](h)).sum()
+        return lib["ce"](h, lib["targets"]) + tie + picked + soft + (x.sigmoid() * x.tanh()).mean()
+
+    ours = {
+        "gelu": lambda t: t.gelu(),
+        "amax": lambda t, axis: t.max(axis=axis),
+        "softmax": lambda t: t.softmax(axis=1),
+        "log_softmax": lambda t: t.log_softmax(axis=1),
+        "ce": cross_entropy,
+        "targets": targets,
+    }
+    theirs = {
+        "gelu": torch.nn.functional.gelu,
+        "amax": lambda t, axis: t.amax(dim=axis),
+        "softmax": lambda t: t.softmax(dim=1),
+        "log_softmax": lambda t: t.log_softmax(dim=1),
+        "ce": torch.nn.functional.cross_entropy,
+        "targets": torch.from_numpy(targets),
+    }
+    mine = [Tensor(a, requires_grad=True) for a in (x_data, w_data, b_data)]
+    reference = [torch.tensor(a, requires_grad=True) for a in (x_data, w_data, b_data)]
+    out, expected = program(ours, *mine), program(theirs, *reference)
+    out.backward()
+    expected.backward()
+    assert out.item() == pytest.approx(expected.item(), rel=1e-12)
+    for a, b in zip(mine, reference):
+        np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=1e-10, atol=1e-12)
