@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from chainrule.engine.gradcheck import GradcheckError, gradcheck
@@ -113,3 +114,36 @@ def test_type_errors():
         gradcheck(lambda v: v, [1.0])
     with pytest.raises(TypeError):
         gradcheck(lambda v: "not a value", [Value(1.0)])
+
+
+class _ArrayLeaf:
+    """The duck type gradcheck accepts for arrays: `data` an ndarray, `grad` None at first."""
+
+    def __init__(self, data, label=None):
+        self.data, self.grad, self.requires_grad, self.label = data, None, True, label
+
+    def backward(self, seed):
+        raise RuntimeError("a leaf is never an output here")
+
+
+class _Square:
+    """y = x², elementwise, with a backward that may be wrong by `factor` (2 is right)."""
+
+    def __init__(self, x, factor):
+        self.x, self.factor = x, factor
+        self.data, self.requires_grad = x.data**2, True
+
+    def backward(self, seed):
+        assert seed.shape == self.data.shape
+        contribution = self.factor * self.x.data * seed
+        self.x.grad = contribution if self.x.grad is None else self.x.grad + contribution
+
+
+def test_array_inputs_and_outputs_by_duck_typing():
+    data = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -3.0]])
+    x = _ArrayLeaf(data, label="W")
+    assert gradcheck(lambda v: [_Square(v, 2.0)], [x])
+    assert x.data is data and x.grad is None  # restored, untouched
+    assert data.tolist() == [[0.5, -1.0, 2.0], [1.5, 0.25, -3.0]]
+    with pytest.raises(GradcheckError, match=r"'W' \(input 0\) at element \(1, 2\)"):
+        gradcheck(lambda v: _Square(v, 2.5), [x])  # the worst element is the largest, −3
