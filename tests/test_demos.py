@@ -11,14 +11,45 @@ import pytest
 DEMOS_DIR = Path(__file__).resolve().parent.parent / "demos"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
-#: Each demo and the files (relative to its output folder) it must write.
-DEMOS: dict[str, list[str]] = {
-    "02_activations.py": ["activations.png"],
-    "03_nonlinearity.py": ["xor_boundaries.png"],
-    "04_outputs_and_losses.py": ["outputs_and_losses.png"],
-    "05_linear_regression.py": ["linear_regression.png"],
-    "06_gradient_descent_limits.py": ["gradient_descent_limits.png"],
-    "09_universal_approximation.py": ["universal_approximation.png"],
+#: Each demo, the files (relative to its output folder) it must write, and text it must print.
+DEMOS: dict[str, tuple[list[str], list[str]]] = {
+    "01_perceptron.py": (
+        ["perceptron_graph.png", "perceptron_graph.svg", "perceptron_lines.png"],
+        ["y = 0.6225"],
+    ),
+    "02_activations.py": (["activations.png"], ["sums to 1.000000"]),
+    "03_nonlinearity.py": (
+        ["xor_boundaries.png"],
+        ["two layers with tanh (2 → 8 → 1)   accuracy 100%"],
+    ),
+    "04_outputs_and_losses.py": (["outputs_and_losses.png"], ["∂L/∂z = -0.3100 (= p − y)"]),
+    "05_linear_regression.py": (["linear_regression.png"], ["closed form      θ* = (0.82487"]),
+    "06_gradient_descent_limits.py": (
+        ["gradient_descent_limits.png"],
+        ["SGD + momentum 0.9, lr 0.01  ends at θ = -1.46"],
+    ),
+    "07_backpropagation.py": (
+        [
+            "graph.svg",
+            "graph.png",
+            "chain_rule_theta1.svg",
+            "chain_rule_theta1.png",
+            "chain_rule_theta2.svg",
+            "chain_rule_theta2.png",
+            "steps/index.html",
+        ],
+        ["L = 6.25", "∂L/∂θ1 = 15, ∂L/∂θ2 = -5", "steps/index.html"],
+    ),
+    "08_computational_graph.py": (
+        ["forward_1_product.png", "forward_2_sum.png", "backward.png", "backward.svg"]
+        + ["steps/index.html"],
+        ["∂y/∂w = -2 (= x), ∂y/∂x = 3 (= w), ∂y/∂q = 1"],
+    ),
+    "09_universal_approximation.py": (["universal_approximation.png"], ["final MSE"]),
+    "10_classifier.py": (
+        ["loss_curve.png", "decision_boundary.png", "one_sample_graph.svg", "one_sample_graph.png"],
+        ["% → 100%"],
+    ),
 }
 
 
@@ -49,8 +80,11 @@ def test_demo_runs_and_writes_its_files(script: str, tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert str(out) in result.stdout, "the demo should print where its files went"
-    for name in DEMOS[script]:
+    files, texts = DEMOS[script]
+    for name in files:
         check_file(out / name)
+    for text in texts:
+        assert text in result.stdout, f"{script} should print {text!r}"
     assert not (tmp_path / "out").exists(), "the demo wrote to out/ despite --out"
 
 
