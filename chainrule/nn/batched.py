@@ -204,9 +204,7 @@ class MLP(Module):
     def to_scalar(self) -> scalar.MLP:
         """A scalar `chainrule.nn.MLP` with exactly these weights (e.g. to draw one sample)."""
         hidden = _activation_of(self.layers[0]) if len(self.layers) > 1 else "relu"
-        output = self.output_activation
-        if output is not None:
-            output = _activation_of(self.layers[-1])
+        output = None if self.output_activation is None else _activation_of(self.layers[-1])
         mlp = scalar.MLP(self.nin, self.nouts, hidden, output, init=self.init)
         mlp.activation = self.activation
         for layer, target in zip(self.layers, mlp.layers):
@@ -222,6 +220,5 @@ def _activation_of(layer: Any) -> str | Activation:
     """A layer's activation (scalar `Layer` or `Linear`), by name when it is a registered one."""
     if layer.activation in ACTIVATIONS:
         return layer.activation
-    if isinstance(layer, Linear):
-        return layer._activate
-    return layer.neurons[0]._activate
+    activate = layer._activate if isinstance(layer, Linear) else layer.neurons[0]._activate
+    return activate if activate is not None else "linear"

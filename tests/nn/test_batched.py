@@ -164,3 +164,17 @@ def test_train_batched_then_draw_one_sample_with_the_scalar_twin():
     score = twin(X[0].tolist())
     assert score.data == pytest.approx(model(X[:1]).item(), rel=1e-12)
     assert score.label == "layers.1.neurons.0" and score.children
+
+
+def test_a_custom_activation_converts_both_ways():
+    def softsign(x):
+        return x / (x.abs() + 1.0)
+
+    mlp = MLP(2, [3, 2], softsign, "tanh", seed=4)
+    model = batched.MLP.from_scalar(mlp)
+    X = np.random.default_rng(5).normal(size=(4, 2))
+    expected = output_data(scalar_outputs(mlp, X))
+    np.testing.assert_allclose(model(X).data, expected, rtol=1e-12)
+    back = model.to_scalar()
+    np.testing.assert_allclose(output_data(scalar_outputs(back, X)), expected, rtol=1e-12)
+    assert back.activation == "softsign" and model.activation == "softsign"
