@@ -27,9 +27,10 @@ def lecture_example() -> tuple[Value, Value, Value]:
 
 
 def chain_rule_lines(loss: Value, leaf: Value) -> list[str]:
-    """The chain-rule section of `viz.explain` for one leaf."""
-    text = viz.explain(loss, wrt=leaf)
-    return text.split(f"Chain rule for {leaf.label}:", 1)[1].strip().splitlines()
+    """The chain-rule section of `viz.explain` for one leaf (the lines after its heading)."""
+    lines = viz.explain(loss, wrt=leaf).splitlines()
+    heading = next(i for i, line in enumerate(lines) if line.startswith("Chain rule for"))
+    return [line for line in lines[heading + 1 :] if line.strip()]
 
 
 def render_both(diagram: viz.Diagram, stem: Path) -> list[Path]:
