@@ -71,6 +71,8 @@ class Value:
     children: tuple[Value, ...]
     local_grads: tuple[float, ...]
     requires_grad: bool
+    _serial: int  # creation order (graph.next_serial): a valid topological order
+    _mark: object  # the token of the last backward pass that reached this node
 
     def __init__(
         self, data: Number, *, label: str | None = None, requires_grad: bool = True
@@ -468,7 +470,7 @@ def _constant(x: object) -> Value:
     kind = type(x)
     if kind is float or kind is int or (isinstance(x, numbers.Real) and kind is not Value):
         constant = _new(Value)
-        constant.data = float(x)
+        constant.data = float(x)  # type: ignore[arg-type]
         constant.grad = 0.0
         constant.label = None
         constant.op = ""
