@@ -65,6 +65,9 @@ class History:
     def __iter__(self) -> Iterator[EpochRecord]:
         return iter(self.records)
 
+    def __getitem__(self, index: int) -> EpochRecord:
+        return self.records[index]
+
 
 @contextlib.contextmanager
 def _cycle_collector_paused() -> Iterator[None]:
