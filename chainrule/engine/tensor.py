@@ -17,6 +17,7 @@ import numpy as np
 from chainrule.engine import graph
 from chainrule.engine.mode import MODE
 from chainrule.engine.tensor_backward import backward
+from chainrule.engine.tensor_losses import cross_entropy
 from chainrule.engine.tensor_ops import TensorOps
 
 Operand = Union["Tensor", np.ndarray, int, float]
@@ -26,7 +27,6 @@ _serial = graph.next_serial
 _ndarray = np.ndarray
 _asarray = np.asarray
 _FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
-_REDUCTIONS = ("mean", "sum", "none")
 
 
 class Tensor(TensorOps):
@@ -245,65 +245,6 @@ def _check_forward(data: np.ndarray, op: str, children: tuple[Tensor, ...]) -> N
 
 
 Tensor._result = staticmethod(result)
-
-
-def cross_entropy(logits: Tensor, targets: Any, *, reduction: str = "mean") -> Tensor:
-    """Mean softmax cross-entropy of a batch of logits against integer class indices.
-
-    Fused and stable: L = mean_i(log Σ_j e^(x_ij − m_i) − (x_it_i − m_i)), m_i = max_j x_ij,
-    and one backward step, ∂L/∂x = (softmax(x) − onehot(t))/n.
-
-    Args:
-        logits: a Tensor of shape (n, k).
-        targets: n class indices in [0, k) (an integer array, list or Tensor).
-        reduction: ``"mean"`` (the default), ``"sum"``, or ``"none"`` for the n losses.
-
-    Returns:
-        A Tensor of shape () (shape (n,) for ``reduction="none"``).
-
-    Raises:
-        TypeError: if `logits` is not a Tensor or the targets are not integers.
-        ValueError: if the shapes do not match, a target is out of range, or the reduction
-            is unknown.
-
-    >>> logits = Tensor([[2.0, 0.0], [0.0, 2.0]], requires_grad=True)
-    >>> loss = cross_entropy(logits, [0, 1])
-    >>> round(loss.item(), 4)
-    0.1269
-    """
-    if not isinstance(logits, Tensor):
-        raise TypeError(f"cross_entropy() takes logits as a Tensor, got {type(logits).__name__}")
-    if logits.data.ndim != 2:
-        raise ValueError(f"cross_entropy() takes logits of shape (n, k), got {logits.shape}")
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-    classes = _class_indices(targets, *logits.data.shape)
-    shifted = logits.data - logits.data.max(axis=1, keepdims=True)
-    exps = np.exp(shifted)
-    totals = exps.sum(axis=1, keepdims=True)
-    losses = np.log(totals[:, 0]) - shifted[np.arange(len(classes)), classes]
-    if reduction != "none":
-        losses = losses.mean() if reduction == "mean" else losses.sum()
-    saved = (exps / totals, classes, reduction)
-    return result(losses, "cross_entropy", (logits,), saved, logits.requires_grad)
-
-
-def _class_indices(targets: Any, n: int, k: int) -> np.ndarray:
-    array = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
-    if array.dtype.kind == "f" and np.array_equal(array, np.round(array)):
-        array = array.astype(np.intp)
-    if array.dtype.kind not in "iu":
-        raise TypeError(f"cross_entropy() takes integer class indices, got {array.dtype} targets")
-    if array.shape != (n,):
-        raise ValueError(
-            f"cross_entropy() got {n} rows of logits but targets of shape {array.shape}"
-        )
-    if n and (array.min() < 0 or array.max() >= k):
-        raise ValueError(
-            f"cross_entropy() target out of range: classes are 0..{k - 1}, "
-            f"got {array.min()}..{array.max()}"
-        )
-    return array
 
 
 __all__ = ["Tensor", "backward", "constant", "cross_entropy", "result"]

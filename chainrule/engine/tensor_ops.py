@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.tensor_gradients import gelu_parts
+from chainrule.engine.tensor_special import gelu_parts
 
 _quiet = np.errstate  # `with _quiet(...)` silences NumPy's warnings for IEEE results
 
