@@ -1,6 +1,6 @@
 """chainrule: a scalar autograd engine that draws its own chain rule."""
 
-from chainrule.engine import Value, detect_anomaly, log_softmax, no_grad, softmax
+from chainrule.engine import Tensor, Value, detect_anomaly, log_softmax, no_grad, softmax
 from chainrule.engine.expr import parse
 from chainrule.engine.gradcheck import GradcheckError, gradcheck
 
@@ -8,6 +8,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Value",
+    "Tensor",
     "no_grad",
     "detect_anomaly",
     "softmax",

@@ -21,12 +21,14 @@ class OpInfo:
         symbol: the symbol drawn on the op's node (``"×"``).
         formulas: the local derivative ∂out/∂operand as text, one per operand.
         text: how the op reads in an expression, with ``{a}``/``{b}`` placeholders.
+        scalar: whether `Value` has the op (False for the Tensor-only ops).
     """
 
     name: str
     symbol: str
     formulas: tuple[str, ...]
     text: str
+    scalar: bool = True
 
 
 OPS: dict[str, OpInfo] = {
@@ -49,6 +51,21 @@ OPS: dict[str, OpInfo] = {
         OpInfo("gelu", "GELU", ("Φ(a) + a·φ(a)",), "gelu({a})"),
         OpInfo("softmax", "softmax", ("s_i·(δ_ij − s_j)",), "softmax({a})"),
         OpInfo("log_softmax", "log_softmax", ("δ_ij − s_j",), "log_softmax({a})"),
+        # Tensor-only ops: their formulas are vector-Jacobian products with upstream g.
+        OpInfo("matmul", "@", ("g·bᵀ", "aᵀ·g"), "{a} @ {b}", scalar=False),
+        OpInfo("sum", "Σ", ("1 (broadcast)",), "sum({a})", scalar=False),
+        OpInfo("mean", "mean", ("1/n (broadcast)",), "mean({a})", scalar=False),
+        OpInfo("max", "max", ("1 at the maximum (split among ties)",), "max({a})", scalar=False),
+        OpInfo("reshape", "reshape", ("reshape back",), "reshape({a})", scalar=False),
+        OpInfo("transpose", "ᵀ", ("transpose back",), "{a}ᵀ", scalar=False),
+        OpInfo("index", "[ ]", ("scatter into the indexed entries",), "{a}[…]", scalar=False),
+        OpInfo(
+            "cross_entropy",
+            "CE",
+            ("(softmax(a) − onehot(y))/n",),
+            "cross_entropy({a})",
+            scalar=False,
+        ),
     )
 }
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Sequence
-from typing import Union
+from typing import Any, Union
 
 from chainrule.engine import graph
 from chainrule.engine.mode import MODE
@@ -366,15 +366,17 @@ class Value:
         graph.backward(self, grad)
 
 
-def softmax(values: Sequence[Value | Number]) -> list[Value]:
+def softmax(values: Sequence[Value | Number], axis: int = -1) -> Any:
     """Softmax over a list: s_i = e^(x_i − m) / Σ_j e^(x_j − m), with m = max x.
 
     Each output is one node whose children are all the inputs, with local derivatives
-    ∂s_i/∂x_j = s_i(δ_ij − s_j).
+    ∂s_i/∂x_j = s_i(δ_ij − s_j). A Tensor is handed to its own ``softmax(axis)``.
 
     >>> [round(s.data, 4) for s in softmax([Value(1.0), Value(2.0), Value(3.0)])]
     [0.09, 0.2447, 0.6652]
     """
+    if _is_tensor(values):
+        return values.softmax(axis)  # type: ignore[attr-defined]
     inputs = _as_values(values, "softmax")
     probabilities = _softmax_data([v.data for v in inputs])
     requires_grad = any(v.requires_grad for v in inputs)
@@ -385,8 +387,13 @@ def softmax(values: Sequence[Value | Number]) -> list[Value]:
     return outputs
 
 
-def log_softmax(values: Sequence[Value | Number]) -> list[Value]:
-    """Log-softmax over a list: x_i − m − log Σ_j e^(x_j − m); ∂/∂x_j = δ_ij − s_j."""
+def log_softmax(values: Sequence[Value | Number], axis: int = -1) -> Any:
+    """Log-softmax over a list: x_i − m − log Σ_j e^(x_j − m); ∂/∂x_j = δ_ij − s_j.
+
+    A Tensor is handed to its own ``log_softmax(axis)``.
+    """
+    if _is_tensor(values):
+        return values.log_softmax(axis)  # type: ignore[attr-defined]
     inputs = _as_values(values, "log_softmax")
     data = [v.data for v in inputs]
     probabilities = _softmax_data(data)
@@ -489,6 +496,11 @@ def _number(x: object) -> float:
     if isinstance(x, numbers.Real):
         return float(x)
     raise TypeError(f"cannot compare Value with {type(x).__name__}")
+
+
+def _is_tensor(x: object) -> bool:
+    """A Tensor, recognised without importing it (tensor.py builds on this module's graph)."""
+    return not isinstance(x, (list, tuple)) and hasattr(x, "log_softmax") and hasattr(x, "shape")
 
 
 def _as_values(values: Iterable[Value | Number], name: str) -> tuple[Value, ...]:

@@ -30,7 +30,8 @@ def _is_tensor(x: object) -> bool:
 def _pairs(predictions: Any, targets: Any) -> tuple[Any, Any]:
     """Predictions and targets in matching form: two flat lists, or a Tensor and a constant."""
     if _is_tensor(predictions):
-        array = np.asarray(targets.data if _is_tensor(targets) else targets, dtype=np.float64)
+        dtype = predictions.data.dtype  # float32 models keep computing in float32
+        array = np.asarray(targets.data if _is_tensor(targets) else targets, dtype=dtype)
         if array.size == predictions.data.size and array.shape != predictions.data.shape:
             array = array.reshape(predictions.data.shape)  # (batch,) targets for (batch, 1)
         return predictions, Tensor(array)
@@ -195,7 +196,7 @@ def _constant_like(x: Any, data: Any) -> Any:
     """A number for a Value, a constant Tensor for a Tensor."""
     if isinstance(x, Value):
         return float(data)
-    return Tensor(np.asarray(data, dtype=np.float64))
+    return Tensor(np.asarray(data, dtype=x.data.dtype))
 
 
 def _clamped_log(p: Any) -> Any:
