@@ -133,6 +133,7 @@ def build_diagram(
     body = scene.body(
         lambda node: _value_lines(scene, node, marked_nodes, grads),
         lambda key: _neuron_lines(scene, key, grads),
+        rankdir=rankdir,
     )
     for edge in scene.edges():
         body.append(_edge_line(scene, edge, edge_labels, marked_nodes, marked_edges))
@@ -148,6 +149,11 @@ def build_diagram(
         "labelloc": "t",
         "bgcolor": "white",
     }
+    if scene.model.is_model:
+        # A dense layer has no order of its neurons that crosses fewer edges than another, and
+        # dot's crossing minimisation only rotates them (8 … 15, 0 … 7). Two passes keep the
+        # order they are written in: neuron 0 first, w₀ before w₁.
+        graph_attr["mclimit"] = "0.1"
     digraph = graphviz.Digraph(
         "chainrule",
         graph_attr=graph_attr,

@@ -116,10 +116,20 @@ class Scene:
         self,
         value_lines: Callable[[Any], list[str]],
         neuron_lines: Callable[[str], list[str]],
+        *,
+        rankdir: str = "LR",
     ) -> list[str]:
-        """Node statements, nested in layer and neuron clusters for a model graph."""
+        """Node statements, nested in layer and neuron clusters for a model graph.
+
+        Args:
+            value_lines: the DOT lines of one drawn value (its record and op node).
+            neuron_lines: the DOT lines of one collapsed neuron, by the neuron's label.
+            rankdir: the layout direction, which decides the order clusters are written in
+                (see `_cluster`).
+        """
         free: list[str] = []
-        clusters: dict[str, dict[str | None, list[str]]] = {}
+        clusters: dict[str, dict[str | None, list[list[str]]]] = {}
+        collapsed: dict[str, list[str]] = {}  # layer → ids of its collapsed neurons, in order
         labels: dict[str, Place] = {}
         for node in self.drawn:
             lines = value_lines(node)
@@ -128,37 +138,59 @@ class Scene:
                 free.extend(lines)
                 continue
             labels[place.layer] = place
-            clusters.setdefault(place.layer, {}).setdefault(place.neuron, []).extend(lines)
+            clusters.setdefault(place.layer, {}).setdefault(place.neuron, []).append(lines)
         for key in dict.fromkeys(
             self.names.order[i].label for i in sorted(set(self.collapsed.values()))
         ):
-            place = self.model.places[self.names.id(self.model.neuron_outputs[key])]
+            output = self.names.id(self.model.neuron_outputs[key])
+            place = self.model.places[output]
             labels[place.layer] = place
-            clusters.setdefault(place.layer, {}).setdefault(None, []).extend(neuron_lines(key))
+            clusters.setdefault(place.layer, {}).setdefault(None, []).append(neuron_lines(key))
+            collapsed.setdefault(place.layer, []).append(f"v{output}")
+        sideways = rankdir in ("LR", "RL")
         return free + [
             line
             for layer, groups in clusters.items()
-            for line in _cluster(layer, labels[layer], groups)
+            for line in _cluster(layer, labels[layer], groups, collapsed.get(layer, []), sideways)
         ]
 
 
-def _cluster(layer: str, place: Place, groups: dict[str | None, list[str]]) -> list[str]:
+def _cluster(
+    layer: str,
+    place: Place,
+    groups: dict[str | None, list[list[str]]],
+    neurons: list[str],
+    sideways: bool,
+) -> list[str]:
+    """One layer's cluster, its neurons in order: neuron 0 (and w₀) first, top or left.
+
+    dot lays out top to bottom and turns the drawing for ``rankdir=LR``; inside a cluster it
+    does not reverse the order for that turn, so sideways the nodes and neuron clusters are
+    written last to first. Collapsed neurons are also chained by invisible edges on one rank,
+    which crossing minimisation keeps in order (sideways, chained backwards for the turn).
+    """
+
+    def in_order(items: list[Any]) -> list[Any]:
+        return items[::-1] if sideways else items
+
     lines = [
         f'subgraph "cluster_{layer}" {{',
         f'label="layer {place.layer_index}" style="rounded,dashed" color="#9a8cc2" '
         'fontcolor="#5a4a8a" fontsize=11',
     ]
-    lines.extend(groups.get(None, []))
-    for neuron, members in groups.items():
-        if neuron is None:
-            continue
+    for node_lines in groups.get(None, []):
+        lines.extend(node_lines)
+    if len(neurons) > 1:
+        lines.append(f"{{rank=same {' -> '.join(in_order(neurons))} [style=invis]}}")
+    for neuron in in_order([neuron for neuron in groups if neuron is not None]):
         index = neuron.rsplit(".", 1)[-1]
         lines.append(f'subgraph "cluster_{neuron}" {{')
         lines.append(
             f'label="neuron {index}" style="rounded,filled" fillcolor="#faf8ff" '
             'color="#c9bfe6" fontcolor="#5a4a8a" fontsize=10'
         )
-        lines.extend(members)
+        for node_lines in in_order(groups[neuron]):
+            lines.extend(node_lines)
         lines.append("}")
     lines.append("}")
     return lines
