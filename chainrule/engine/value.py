@@ -477,7 +477,7 @@ def _constant(x: object) -> Value:
     kind = type(x)
     if kind is float or kind is int or (isinstance(x, numbers.Real) and kind is not Value):
         constant = _new(Value)
-        constant.data = x if kind is float else float(x)  # type: ignore[arg-type]
+        constant.data = x if kind is float else float(x)  # type: ignore[arg-type,assignment]
         constant.grad = 0.0
         constant.label = None
         constant.op = ""
