@@ -164,21 +164,10 @@ class MLP(Module):
 
     def config(self) -> dict[str, Any]:
         """Constructor arguments as a JSON-able dict (used by save/load)."""
-        return {
-            "nin": self.nin,
-            "nouts": list(self.nouts),
-            "activation": self.activation,
-            "output_activation": self.output_activation,
-            "init": self.init,
-            "dtype": self.dtype,
-        }
+        return {**scalar.mlp_config(self), "dtype": self.dtype}
 
     def __repr__(self) -> str:
-        parts = [str(self.nin)]
-        for layer in self.layers:
-            name = "" if layer.activation == "linear" else f" {layer.activation}"
-            parts.append(f"{layer.nout}{name}")
-        return f"batched.MLP({' → '.join(parts)})"
+        return f"batched.MLP({scalar.architecture(self.nin, self.layers)})"
 
     # ------------------------------------------------------------------ conversions
     @classmethod

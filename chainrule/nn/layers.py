@@ -245,20 +245,30 @@ class MLP(Module):
 
     def config(self) -> dict[str, Any]:
         """Constructor arguments as a JSON-able dict (used by save/load and batched.MLP)."""
-        return {
-            "nin": self.nin,
-            "nouts": list(self.nouts),
-            "activation": self.activation,
-            "output_activation": self.output_activation,
-            "init": self.init,
-        }
+        return mlp_config(self)
 
     def __repr__(self) -> str:
-        parts = [str(self.nin)]
-        for layer in self.layers:
-            name = "" if layer.activation == "linear" else f" {layer.activation}"
-            parts.append(f"{layer.nout}{name}")
-        return f"MLP({' → '.join(parts)})"
+        return f"MLP({architecture(self.nin, self.layers)})"
+
+
+def mlp_config(model: Any) -> dict[str, Any]:
+    """The constructor arguments an MLP (scalar or batched) was built with."""
+    return {
+        "nin": model.nin,
+        "nouts": list(model.nouts),
+        "activation": model.activation,
+        "output_activation": model.output_activation,
+        "init": model.init,
+    }
+
+
+def architecture(nin: int, layers: Sequence[Any]) -> str:
+    """The sizes and activations of a stack of layers: ``2 → 16 relu → 16 relu → 1``."""
+    parts = [str(nin)]
+    for layer in layers:
+        name = "" if layer.activation == "linear" else f" {layer.activation}"
+        parts.append(f"{layer.nout}{name}")
+    return " → ".join(parts)
 
 
 def _label_model(model: Module) -> None:
