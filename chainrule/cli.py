@@ -13,7 +13,6 @@ from chainrule.cli_expression import (
     expression,
     expression_arguments,
     expression_values,
-    gradient_rows,
     gradient_table,
     leaf_named,
 )
@@ -28,6 +27,8 @@ from chainrule.cli_support import (
     size_list,
     user_errors,
 )
+from chainrule.engine.expr import parse
+from chainrule.engine.gradcheck import gradcheck_report
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -138,12 +139,18 @@ def gradcheck(
     """
     if eps == 0:
         raise click.UsageError("--eps must be positive")
-    root, leaves = expression(expr, pairs)
+    _, leaves = expression(expr, pairs)
     text, _ = expression_values(expr, pairs)
-    root.backward()
-    rows = gradient_rows(text, leaves, eps=eps, atol=atol, rtol=rtol)
+    # f rebuilds EXPR on the same leaf Values, so gradcheck can shift them one at a time.
+    rows = gradcheck_report(
+        lambda *values: parse(text, **dict(zip(leaves, values)))[0],
+        list(leaves.values()),
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+    )
     click.echo(gradient_table(rows))
-    bad = [row.leaf for row in rows if not row.ok]
+    bad = [str(row.label) for row in rows if not row.ok]
     if bad:
         raise click.ClickException(f"gradient mismatch for {', '.join(bad)}")
 

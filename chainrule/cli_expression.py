@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import click
 
 from chainrule.cli_support import finite_number, one_line, usage_error
-from chainrule.engine.expr import parse
-from chainrule.engine.mode import no_grad
+from chainrule.engine.expr import MissingValuesError, parse
+from chainrule.engine.gradcheck import GradcheckRow
 
 #: The lecture example and its values (so that ∂L/∂θ1 = 2(θ1θ2x − y)·θ2x = 15).
 DEFAULT_EXPRESSION = "(θ1*θ2*x - y)**2"
@@ -47,8 +47,13 @@ def expression(text: str | None, pairs: Sequence[str]) -> tuple[Any, dict[str, A
     text, values = expression_values(text, pairs)
     try:
         root, leaves = parse(text, **values)
+    except MissingValuesError as error:
+        missing = ", ".join(error.names)
+        raise click.UsageError(
+            one_line(f"no value given for {missing}: add --set {error.names[0]}=NUMBER for each")
+        ) from None
     except (ValueError, TypeError) as error:
-        raise usage_error(_cli_wording(error)) from None
+        raise usage_error(error) from None
     except (RecursionError, MemoryError, OverflowError):
         raise click.UsageError("expression too large to build") from None
     if not leaves:
@@ -62,17 +67,6 @@ def expression_values(text: str | None, pairs: Sequence[str]) -> tuple[str, dict
     if text is None:
         return DEFAULT_EXPRESSION, {**DEFAULT_VALUES, **values}
     return text, values
-
-
-def _cli_wording(error: Exception) -> Exception:
-    """Say ``--set name=...`` where the parser's message speaks of keyword arguments."""
-    message = str(error)
-    prefix = "no value given for "
-    if message.startswith(prefix) and ":" in message:
-        names = message[len(prefix) : message.index(":")]
-        first = names.split(",")[0].strip()
-        return ValueError(f"{prefix}{names}: add --set {first}=NUMBER for each")
-    return error
 
 
 def leaf_named(leaves: dict[str, Any], name: str | None, option: str) -> Any:
@@ -98,42 +92,11 @@ def expression_arguments(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 # ----------------------------------------------------------------------------- gradcheck
-class GradientRow(NamedTuple):
-    """One line of ``chainrule gradcheck``: a leaf's gradient by backward and by differences."""
-
-    leaf: str
-    analytic: float
-    numeric: float
-    ok: bool
-
-
-def gradient_rows(
-    text: str, leaves: dict[str, Any], *, eps: float, atol: float, rtol: float
-) -> list[GradientRow]:
-    """Compare each leaf's ``grad`` (after backward) with a central difference of EXPR.
-
-    The numeric derivative (f(x + ε) − f(x − ε)) / 2ε re-parses EXPR at the shifted value,
-    and the test is `gradcheck`'s: |analytic − numeric| ≤ atol + rtol·|numeric|.
-    `chainrule.gradcheck` only reports the worst mismatch, and the table needs every number.
-    """
-    at = {name: leaf.data for name, leaf in leaves.items()}
-    rows = []
-    for name, leaf in leaves.items():
-        with no_grad():
-            above = parse(text, **{**at, name: at[name] + eps})[0].data
-            below = parse(text, **{**at, name: at[name] - eps})[0].data
-        numeric = (above - below) / (2 * eps)
-        analytic = leaf.grad
-        ok = analytic == numeric or abs(analytic - numeric) <= atol + rtol * abs(numeric)
-        rows.append(GradientRow(name, analytic, numeric, bool(ok)))
-    return rows
-
-
-def gradient_table(rows: Sequence[GradientRow]) -> str:
-    """The rows as an aligned text table: leaf | analytic | numeric | ok."""
+def gradient_table(rows: Sequence[GradcheckRow]) -> str:
+    """`gradcheck_report`'s rows, one per leaf, as a table: leaf | analytic | numeric | ok."""
     cells = [("leaf", "analytic", "numeric", "ok")]
     cells += [
-        (r.leaf, f"{r.analytic:.10g}", f"{r.numeric:.10g}", "ok" if r.ok else "MISMATCH")
+        (str(r.label), f"{r.analytic:.10g}", f"{r.numeric:.10g}", "ok" if r.ok else "MISMATCH")
         for r in rows
     ]
     widths = [max(len(row[i]) for row in cells) for i in range(4)]

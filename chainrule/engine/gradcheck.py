@@ -10,13 +10,18 @@ NumPy array) are both accepted, by duck typing, so this module does not import `
 from __future__ import annotations
 
 import math
-import numbers
-import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from chainrule.engine.gradcheck_inputs import (
+    as_input_list,
+    as_output_list,
+    element_count,
+    is_array_node,
+    output_vector,
+)
 from chainrule.engine.mode import no_grad
 
 
@@ -24,13 +29,54 @@ class GradcheckError(ValueError):
     """Raised by `gradcheck` when an analytic gradient disagrees with finite differences."""
 
 
-class _Mismatch(NamedTuple):
-    excess: float  # |analytic − numeric| / (atol + rtol·|numeric|); above 1 means a mismatch
-    input_index: int
-    element: int
-    output: int
+class GradcheckRow(NamedTuple):
+    """One checked derivative ∂y_i/∂x_j: by backward (analytic) and by central differences."""
+
+    input_index: int  # which input (its position in `inputs`)
+    label: str | None  # the input's label, if it has one
+    element: tuple[int, ...]  # the element of that input: () for a Value, else a NumPy index
+    output_element: int  # which output element (outputs flattened and concatenated)
     analytic: float
     numeric: float
+    ok: bool  # |analytic − numeric| ≤ atol + rtol·|numeric| (equal infinities match)
+
+
+def gradcheck_report(
+    f: Callable[..., Any],
+    inputs: Any,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> list[GradcheckRow]:
+    """Every derivative of `f` at `inputs`, by backward and by central differences.
+
+    One row per output element and element of each input that ``requires_grad``, by input,
+    then element, then output: for a scalar `f` of Values, one row per input. The inputs' data
+    and gradients are the same afterwards as before. `gradcheck` gives this report's verdict.
+
+    Args:
+        f: called as ``f(*inputs)``; returns a Value or Tensor, or a sequence of them.
+        inputs: a Value or Tensor, or a sequence of them.
+        eps: the finite-difference step.
+        atol: absolute tolerance.
+        rtol: relative tolerance (relative to the numeric gradient).
+
+    Returns:
+        The rows, each with both numbers and whether they agree.
+
+    Raises:
+        ValueError: if no input requires grad.
+        TypeError: if an input or output is neither a Value nor a Tensor.
+
+    >>> from chainrule.engine.value import Value
+    >>> x, y = Value(3.0, label="x"), Value(-2.0, label="y")
+    >>> for row in gradcheck_report(lambda a, b: a * b, [x, y]):
+    ...     print(row.label, row.analytic, round(row.numeric, 6), row.ok)
+    x -2.0 -2.0 True
+    y 3.0 3.0 True
+    """
+    return _report(f, inputs, eps, atol, rtol)
 
 
 def gradcheck(
@@ -68,7 +114,25 @@ def gradcheck(
     >>> gradcheck(lambda a, b: (a * b).tanh() + a.exp(), [x, y])
     True
     """
-    inputs = _as_input_list(inputs)
+    rows = _report(f, inputs, eps, atol, rtol)
+    mismatches = [row for row in rows if not row.ok]
+    if not mismatches:
+        return True
+    if raise_exception:
+        worst = min(
+            mismatches,
+            key=lambda r: (-_excess(r, atol, rtol), r.input_index, r.output_element, r.element),
+        )
+        raise GradcheckError(_describe(worst, atol, rtol))
+    return False
+
+
+def _report(
+    f: Callable[..., Any], inputs: Any, eps: float, atol: float, rtol: float
+) -> list[GradcheckRow]:
+    """The rows of `gradcheck_report` (each public function calls this one directly, so a
+    warning about an input points at the user's call)."""
+    inputs = as_input_list(inputs)
     checked = [i for i, x in enumerate(inputs) if x.requires_grad]
     if not checked:
         raise ValueError("gradcheck needs at least one input with requires_grad=True")
@@ -79,61 +143,19 @@ def gradcheck(
     finally:
         for x, (data, grad) in zip(inputs, saved):
             x.data, x.grad = data, grad
-    worst = _worst_mismatch(analytic, numeric, atol, rtol)
-    if worst is None:
-        return True
-    if raise_exception:
-        raise GradcheckError(_describe(worst, inputs, atol, rtol))
-    return False
-
-
-# ---------------------------------------------------------------------------- inputs, outputs
-def _is_array_node(x: Any) -> bool:
-    return isinstance(getattr(x, "data", None), np.ndarray)
-
-
-def _as_input_list(inputs: Any) -> list[Any]:
-    if hasattr(inputs, "data") and hasattr(inputs, "requires_grad"):
-        inputs = [inputs]
-    if not isinstance(inputs, Sequence) or isinstance(inputs, (str, bytes)):
-        raise TypeError(f"gradcheck inputs must be Values or Tensors, got {type(inputs).__name__}")
-    for index, x in enumerate(inputs):
-        if not (hasattr(x, "data") and hasattr(x, "requires_grad") and hasattr(x, "backward")):
-            raise TypeError(
-                f"gradcheck input {index} must be a Value or Tensor, got {type(x).__name__}"
+    rows: list[GradcheckRow] = []
+    for k in checked:
+        a, n = analytic[k], numeric[k]  # outputs × elements
+        ok = _close(a, n, atol, rtol)
+        shape = inputs[k].data.shape if is_array_node(inputs[k]) else ()
+        label = getattr(inputs[k], "label", None)
+        for j in range(a.shape[1]):
+            element = tuple(int(i) for i in np.unravel_index(j, shape))
+            rows.extend(
+                GradcheckRow(k, label, element, i, float(a[i, j]), float(n[i, j]), bool(ok[i, j]))
+                for i in range(a.shape[0])
             )
-        if _is_array_node(x) and x.requires_grad and x.data.dtype != np.float64:
-            warnings.warn(
-                f"gradcheck input {index} is {x.data.dtype}, not float64: finite "
-                "differences need double precision to be meaningful",
-                stacklevel=3,
-            )
-    return list(inputs)
-
-
-def _as_output_list(result: Any) -> list[Any]:
-    if hasattr(result, "data") and hasattr(result, "backward"):
-        return [result]
-    if isinstance(result, numbers.Real):
-        return [result]
-    if isinstance(result, Sequence) and not isinstance(result, (str, bytes)):
-        for index, y in enumerate(result):
-            if not (hasattr(y, "data") and hasattr(y, "backward")) and not isinstance(
-                y, numbers.Real
-            ):
-                raise TypeError(f"f returned {type(y).__name__} as output {index}")
-        return list(result)
-    raise TypeError(f"f must return a Value or Tensor (or a list of them), got {type(result)}")
-
-
-def _output_vector(outputs: list[Any]) -> np.ndarray:
-    """Every output element, flattened into one float64 vector."""
-    parts = [np.asarray(getattr(y, "data", y), dtype=np.float64).ravel() for y in outputs]
-    return np.concatenate(parts) if parts else np.zeros(0)
-
-
-def _size(x: Any) -> int:
-    return int(x.data.size) if _is_array_node(x) else 1
+    return rows
 
 
 # ------------------------------------------------------------------------------- jacobians
@@ -142,32 +164,33 @@ def _numeric_jacobian(f: Callable[..., Any], inputs: list[Any], index: int, eps:
     x = inputs[index]
     original = x.data
     columns = []
-    for j in range(_size(x)):
+    for j in range(element_count(x)):
         around = []
         for step in (eps, -eps):
-            if _is_array_node(x):
+            if is_array_node(x):
                 perturbed = original.copy()
                 perturbed.flat[j] += step
                 x.data = perturbed
             else:
                 x.data = original + step
             with no_grad():
-                around.append(_output_vector(_as_output_list(f(*inputs))))
+                around.append(output_vector(as_output_list(f(*inputs))))
             x.data = original
-        columns.append((around[0] - around[1]) / (2.0 * eps))
+        with np.errstate(invalid="ignore", over="ignore"):  # inf − inf is nan: a mismatch
+            columns.append((around[0] - around[1]) / (2.0 * eps))
     return np.stack(columns, axis=1)
 
 
 def _analytic_jacobians(f: Callable[..., Any], inputs: list[Any], checked: list[int]):
     """Row i of input k's Jacobian is the gradient of input k after backward with seed e_i."""
-    outputs = _as_output_list(f(*inputs))
+    outputs = as_output_list(f(*inputs))
     rows: dict[int, list[np.ndarray]] = {k: [] for k in checked}
     for y in outputs:
-        array = _is_array_node(y)
+        array = is_array_node(y)
         size = int(y.data.size) if array else 1
         for element in range(size):
             for k in checked:
-                inputs[k].grad = None if _is_array_node(inputs[k]) else 0.0
+                inputs[k].grad = None if is_array_node(inputs[k]) else 0.0
             if getattr(y, "requires_grad", False):
                 if array:
                     seed = np.zeros(y.data.shape, dtype=y.data.dtype)
@@ -181,7 +204,7 @@ def _analytic_jacobians(f: Callable[..., Any], inputs: list[Any], checked: list[
 
 
 def _grad_vector(x: Any, index: int) -> np.ndarray:
-    size = _size(x)
+    size = element_count(x)
     if x.grad is None:
         return np.zeros(size)
     grad = np.asarray(x.grad, dtype=np.float64).ravel()
@@ -194,43 +217,33 @@ def _grad_vector(x: Any, index: int) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------ comparison
-def _worst_mismatch(analytic: dict, numeric: dict, atol: float, rtol: float) -> _Mismatch | None:
-    """The element whose error exceeds its tolerance the most (nan counts as infinitely bad)."""
-    worst = None
-    for k, a in analytic.items():
-        n = numeric[k]
-        with np.errstate(invalid="ignore", over="ignore"):
-            allowed = atol + rtol * np.abs(n)
-            excess = np.abs(a - n) / allowed
-        excess = np.where(a == n, 0.0, excess)  # equal infinities match, as in torch.allclose
-        excess = np.where(np.isnan(excess), math.inf, excess)
-        output, element = np.unravel_index(int(np.argmax(excess)), excess.shape)
-        value = float(excess[output, element])
-        if value > 1.0 and (worst is None or value > worst.excess):
-            worst = _Mismatch(
-                value,
-                k,
-                int(element),
-                int(output),
-                float(a[output, element]),
-                float(n[output, element]),
-            )
-    return worst
+def _close(analytic: np.ndarray, numeric: np.ndarray, atol: float, rtol: float) -> np.ndarray:
+    """|a − n| ≤ atol + rtol·|n| elementwise; infinities match only themselves, nan nothing."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        within = np.abs(analytic - numeric) <= atol + rtol * np.abs(numeric)
+    finite = np.isfinite(analytic) & np.isfinite(numeric)
+    return (analytic == numeric) | (finite & within)
 
 
-def _describe(worst: _Mismatch, inputs: list[Any], atol: float, rtol: float) -> str:
-    x = inputs[worst.input_index]
+def _excess(row: GradcheckRow, atol: float, rtol: float) -> float:
+    """How many tolerances apart a mismatch is (nan and infinities count as infinitely far)."""
+    difference = abs(row.analytic - row.numeric)
+    allowed = atol + rtol * abs(row.numeric)
+    if not math.isfinite(difference) or not allowed > 0:
+        return math.inf
+    return difference / allowed
+
+
+def _describe(worst: GradcheckRow, atol: float, rtol: float) -> str:
     name = f"input {worst.input_index}"
-    label = getattr(x, "label", None)
-    if label:
-        name = f"{label!r} ({name})"
-    if _is_array_node(x) and x.data.ndim > 0:
-        index = np.unravel_index(worst.element, x.data.shape)
-        name += f" at element {tuple(int(i) for i in index)}"
+    if worst.label:
+        name = f"{worst.label!r} ({name})"
+    if worst.element:
+        name += f" at element {worst.element}"
     difference = abs(worst.analytic - worst.numeric)
     tolerance = atol + rtol * abs(worst.numeric)
     return (
-        f"gradient mismatch for {name}, output element {worst.output}: "
+        f"gradient mismatch for {name}, output element {worst.output_element}: "
         f"analytic {worst.analytic!r} vs numeric {worst.numeric!r} "
         f"(|difference| {difference:.3g} > atol + rtol·|numeric| = {tolerance:.3g})"
     )

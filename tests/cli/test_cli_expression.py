@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from xml.etree import ElementTree
 
 import pytest
@@ -201,3 +202,47 @@ def test_errors_name_the_column():
 
     result = CliRunner().invoke(cli, ["explain", "x ^ 2", "--set", "x=1"])
     assert result.exit_code == 2 and pattern.search(result.stderr)
+
+
+def test_gradcheck_table_is_the_library_report(run):
+    from chainrule.engine.expr import parse
+    from chainrule.engine.gradcheck import gradcheck_report
+
+    text = "tanh(w*x) + w/x"
+    result = run("gradcheck", text, "--set", "w=0.7", "--set", "x=-1.3", "--eps", "1e-4")
+    assert result.exit_code == 0, result.output
+    _, leaves = parse(text, w=0.7, x=-1.3)
+    expected = gradcheck_report(
+        lambda *values: parse(text, **dict(zip(leaves, values)))[0],
+        list(leaves.values()),
+        eps=1e-4,
+    )
+    table = [line.split() for line in result.stdout.splitlines()[1:]]
+    assert [row[0] for row in table] == ["w", "x"]
+    for cells, row in zip(table, expected):
+        assert (float(cells[1]), float(cells[2])) == pytest.approx((row.analytic, row.numeric))
+
+
+def test_gradcheck_of_an_infinite_result_is_a_mismatch_without_warnings(run, user_error):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a NumPy warning would reach the user's terminal
+        result = run("gradcheck", "exp(x)", "--set", "x=1000")
+    user_error(result, 1, "mismatch for x")
+    assert result.stdout.splitlines()[1].split() == ["x", "inf", "nan", "MISMATCH"]
+
+
+def test_several_missing_values_are_all_named(run, user_error):
+    result = run("explain", "x*y*z", "--set", "x=1")
+    user_error(result, 2, "no value given for y, z: add --set y=NUMBER for each")
+
+
+@pytest.mark.parametrize(
+    ("text", "fragments"),
+    [
+        ("x+", ["ends too soon, after '+'", "(column 3)"]),
+        ("3x", ["write 3*x", "(column 2)"]),
+        ("x y", ["operator is missing", "(column 3)"]),
+    ],
+)
+def test_syntax_errors_point_at_the_problem(run, user_error, text, fragments):
+    user_error(run("explain", text, "--set", "x=1", "--set", "y=1"), 2, *fragments)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-import re
 
 import pytest
 
 from chainrule.engine import graph
-from chainrule.engine.expr import FUNCTIONS, MAX_LENGTH, parse
+from chainrule.engine.expr import FUNCTIONS, MissingValuesError, names, parse
+from chainrule.engine.gradcheck import gradcheck, gradcheck_report
 from chainrule.engine.mode import detect_anomaly
 from chainrule.engine.value import Value
 
@@ -112,8 +112,46 @@ def test_the_result_matches_building_with_values():
 
 # ------------------------------------------------------------------------------------ values
 def test_missing_values_are_named():
-    with pytest.raises(ValueError, match=r"θ2, y"):
+    with pytest.raises(MissingValuesError, match=r"θ2, y") as error:
         parse("(θ1*θ2*x - y)**2", θ1=0.5, x=2.0)
+    assert error.value.names == ["θ2", "y"]
+    assert isinstance(error.value, ValueError)
+
+
+def test_names_before_any_values():
+    assert names("(θ1*θ2*x - y)**2 + θ1") == ["θ1", "θ2", "x", "y"]
+    assert names("leaky_relu(w, slope=0.1) * exp(2)") == ["w"]  # functions are not names
+    assert names("  (ｘ +\n 2)") == ["ｘ"]  # as written (Python reads the full-width ｘ as x)
+    assert names("3 * 4") == []
+    with pytest.raises(ValueError, match="attribute access"):
+        names("x.real")
+
+
+def test_existing_values_become_the_leaves():
+    a, b = Value(3.0, label="weight"), Value(-2.0, requires_grad=False)
+    root, leaves = parse("a * a + b", a=a, b=b)
+    assert leaves == {"a": a, "b": b} and leaves["a"] is a
+    assert root.children[0].children == (a, a) and root.children[1] is b
+    assert a.label == "weight"  # the caller's leaf is used as it is
+    root.backward()
+    assert (a.grad, b.grad) == (6.0, 0.0)
+    root, leaves = parse("x + y", x=a, y=1.5)  # Values and numbers mixed
+    assert leaves["x"] is a and leaves["y"].label == "y" and root.data == 4.5
+
+
+def test_parse_as_the_function_that_gradcheck_checks():
+    text = "tanh(w*x + b) * w"
+    inputs = [Value(0.5, label="w"), Value(2.0, label="x"), Value(-1.0, label="b")]
+
+    def f(*values: Value) -> Value:
+        return parse(text, **dict(zip(names(text), values)))[0]
+
+    assert gradcheck(f, inputs)
+    rows = gradcheck_report(f, inputs)
+    assert [row.label for row in rows] == ["w", "x", "b"] and all(row.ok for row in rows)
+    w, x, b = 0.5, 2.0, -1.0
+    t = math.tanh(w * x + b)  # ∂/∂w (tanh(wx + b)·w) = (1 − t²)·x·w + t
+    assert rows[0].analytic == pytest.approx((1 - t * t) * x * w + t)
 
 
 def test_unknown_values_are_named():
@@ -121,139 +159,16 @@ def test_unknown_values_are_named():
         parse("x + 1", x=1.0, z=2.0)
 
 
-def test_values_must_be_numbers():
+def test_values_must_be_numbers_or_values():
     with pytest.raises(TypeError, match="x"):
         parse("x + 1", x="2")
+    with pytest.raises(TypeError, match="real number or a Value"):
+        parse("x + 1", x=[Value(1.0)])
 
 
 def test_a_name_called_text_is_fine():
     root, leaves = parse("text * 2", text=4.0)
     assert root.data == 8.0
-
-
-# ------------------------------------------------------------------------------ refusals
-REFUSED = [
-    ("x + y.real", "attribute access", 5),
-    ("x[0]", "subscripts", 1),
-    ("(lambda: 1)()", "lambda", 2),
-    ("[x for x in y]", "comprehension", 1),
-    ("sum(x for x in y)", "sum", 1),
-    ("'a' + x", "strings", 1),
-    ("b'a'", "bytes", 1),
-    ("x < 1", "comparison", 1),
-    ("x and y", "boolean", 1),
-    ("not x", "not", 1),
-    ("~x", "~", 1),
-    ("x // 2", "//", 3),
-    ("x % 2", "%", 3),
-    ("x @ y", "@", 3),
-    ("x ^ 2", r"\^.*\*\*", 3),
-    ("print(x)", "print", 1),
-    ("__import__('os')", "_", 1),
-    ("_x + 1", "_", 1),
-    ("exp + 1", "function", 1),
-    ("exp(x, 2)", "exactly one argument", 1),
-    ("exp()", "exactly one argument", 1),
-    ("exp(x=1)", "keyword", 5),
-    ("leaky_relu(x, alpha=1)", "keyword 'alpha'", 15),
-    ("leaky_relu(x, 1, slope=2)", "leaky_relu", 1),
-    ("exp(*x)", "starred", 5),
-    ("exp(**x)", r"\*\*", 5),
-    ("f'{x}'", "f-string", 1),
-    ("(y := 2)", ":=", 2),
-    ("x if y else 1", "conditional", 1),
-    ("x, y", "tuple", 1),
-    ("{x: 1}", "dict", 1),
-    ("1j * x", "complex", 1),
-    ("True * x", "True", 1),
-    ("None", "None", 1),
-    ("...", "Ellipsis", 1),
-    ("exp(x)(y)", "calling", 1),
-    ("x +* 2", "syntax", 4),
-    ("θ1 +* 2", "syntax", 5),
-    ("θθ + x.y", "attribute", 6),
-    ("x = 1", "syntax", None),
-    ("", "empty", None),
-    ("   ", "empty", None),
-    ("x\0", "NUL", 2),
-    ("1e999 * x", "overflows", 1),
-    ("9**9**9**9", "overflows", 4),
-    ("10.0 ** 400", "overflows", 1),
-    ("x * (1e308 * 10)", "overflows", 6),
-    ("exp(1000)", "overflows", 1),
-    ("1 / 0", "divides by zero", 1),
-]
-
-
-@pytest.mark.parametrize(("text", "message", "column"), REFUSED, ids=[t for t, _, _ in REFUSED])
-def test_refused_with_a_clear_message_and_column(text, message, column):
-    names = {name: 1.0 for name in ("x", "y") if re.search(rf"\b{name}\b", text)}
-    with pytest.raises(ValueError, match=message) as error:
-        parse(text, **names)
-    if column is not None:
-        assert str(error.value).endswith(f"(column {column})"), str(error.value)
-
-
-def test_errors_on_later_lines_give_the_line():
-    with pytest.raises(ValueError, match=r"\(line 2, column 3\)"):
-        parse("(x +\n  y.real)", x=1.0, y=2.0)
-
-
-def test_column_counts_characters_after_leading_blanks():
-    with pytest.raises(ValueError, match=r"\(column 8\)$"):
-        parse("  θθ + y.real", θθ=1.0, y=2.0)
-
-
-def test_non_str_input_is_a_type_error():
-    for bad in (b"x + 1", 3, None):
-        with pytest.raises(TypeError):
-            parse(bad)
-
-
-def test_too_long():
-    with pytest.raises(ValueError, match="too long"):
-        parse("x" + " + x" * MAX_LENGTH, x=1.0)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "(" * 5000 + "x" + ")" * 5000,
-        "(" * 4000 + "x" + ")" * 4000,
-        "-" * 100_000 + "x",
-        "-" * 9_000 + "x",
-        "+" * 9_000 + "x",
-        "x" + "**x" * 2000,
-        "x" + "+x" * 3000,
-        "x" + ".y" * 3000,
-        "x" + "[0]" * 2000,
-        "exp(" * 1000 + "x" + ")" * 1000,
-        "[" * 3000,
-        "not " * 2000 + "x",
-    ],
-    ids=lambda text: text[:8] + f"…({len(text)})",
-)
-def test_deep_or_long_input_fails_fast_with_value_error(text):
-    with pytest.raises(ValueError):
-        parse(text, x=1.0, y=1.0)
-
-
-def test_deep_but_allowed_expressions_parse():
-    root, leaves = parse("-" * 150 + "x", x=2.0)
-    assert root.data == 2.0
-    root, _ = parse("x" + "+x" * 150, x=1.0)
-    assert root.data == 151.0
-    root, _ = parse("(" * 90 + "x" + ")" * 90, x=1.0)
-    assert root.data == 1.0
-
-
-def test_long_flat_expressions_in_groups_parse_and_backward_without_recursion():
-    group = "(" + "+".join(["x"] * 100) + ")"
-    root, leaves = parse("+".join([group] * 20), x=1.0)
-    root.backward()
-    assert root.data == 2000.0 and leaves["x"].grad == 2000.0
-    with pytest.raises(ValueError, match="too large"):
-        parse("+".join([group] * 30), x=1.0)
 
 
 def test_domain_errors_of_constants_follow_ieee():

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
 
-from chainrule.engine.gradcheck import GradcheckError, gradcheck
+from chainrule.engine.gradcheck import GradcheckError, gradcheck, gradcheck_report
 from chainrule.engine.value import Value
 
 
@@ -147,3 +148,60 @@ def test_array_inputs_and_outputs_by_duck_typing():
     assert data.tolist() == [[0.5, -1.0, 2.0], [1.5, 0.25, -3.0]]
     with pytest.raises(GradcheckError, match=r"'W' \(input 0\) at element \(1, 2\)"):
         gradcheck(lambda v: _Square(v, 2.5), [x])  # the worst element is the largest, −3
+
+
+# ------------------------------------------------------------------------------ the report
+def test_the_report_gives_every_number_and_verdict():
+    a, b = Value(0.5, label="a"), Value(3.0, label="b")
+    rows = gradcheck_report(_wrong_product, [a, b])
+    assert [(row.input_index, row.label, row.element, row.output_element) for row in rows] == [
+        (0, "a", (), 0),
+        (1, "b", (), 0),
+    ]
+    assert rows[0].analytic == 3.0 and rows[0].numeric == pytest.approx(3.0) and rows[0].ok
+    assert rows[1].analytic == 1.0 and rows[1].numeric == pytest.approx(0.5) and not rows[1].ok
+    assert (a.data, b.data, a.grad, b.grad) == (0.5, 3.0, 0.0, 0.0)
+
+
+def test_the_report_skips_frozen_inputs_and_follows_the_tolerances():
+    x, frozen = Value(2.0, label="x"), Value(3.0, requires_grad=False)
+    rows = gradcheck_report(lambda a, b: a * b, [x, frozen], atol=0.0, rtol=0.0)
+    assert [row.label for row in rows] == ["x"]
+    exact = rows[0].analytic == rows[0].numeric
+    assert rows[0].ok is exact  # no tolerance at all: only equal numbers agree
+
+
+def test_the_report_of_arrays_has_one_row_per_output_and_input_element():
+    data = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -3.0]])
+    rows = gradcheck_report(lambda v: [_Square(v, 2.5)], [_ArrayLeaf(data, label="W")])
+    assert len(rows) == 36  # 6 input elements × 6 output elements
+    assert [row.element for row in rows[:7]] == [(0, 0)] * 6 + [(0, 1)]
+    assert [row.output_element for row in rows[:7]] == [0, 1, 2, 3, 4, 5, 0]
+    diagonal = [
+        row for row in rows if row.output_element == np.ravel_multi_index(row.element, (2, 3))
+    ]
+    assert [row.analytic for row in diagonal] == pytest.approx(list(2.5 * data.ravel()))
+    assert [row.numeric for row in diagonal] == pytest.approx(list(2.0 * data.ravel()), rel=1e-6)
+    assert not any(row.ok for row in diagonal)
+    assert all(row.ok and row.analytic == 0.0 for row in rows if row not in diagonal)
+
+
+@pytest.mark.parametrize(
+    ("f", "inputs"),
+    [
+        (lambda a, b: (a * b).sigmoid() + (a - b) ** 2, [Value(0.3), Value(-1.2)]),
+        (_wrong_product, [Value(0.5), Value(3.0)]),
+        (lambda v: [v.tanh(), _wrong_product(v, v)], [Value(0.8)]),
+        (lambda v: v.sqrt(), [Value(-1.0)]),
+    ],
+)
+def test_gradcheck_is_the_verdict_of_the_report(f, inputs):
+    verdict = all(row.ok for row in gradcheck_report(f, inputs))
+    assert gradcheck(f, inputs, raise_exception=False) is verdict
+
+
+def test_infinite_outputs_are_a_mismatch_without_numpy_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (row,) = gradcheck_report(lambda v: v.exp(), [Value(1000.0)])  # inf − inf: nan
+    assert row.analytic == math.inf and math.isnan(row.numeric) and not row.ok
