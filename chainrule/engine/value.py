@@ -428,19 +428,7 @@ def _result(
         out.local_grads = local_grads
         out.requires_grad = requires_grad
         return out
-    if MODE.anomaly:
-        _check_forward(data, op, children)
-    if MODE.grad_enabled:
-        out.op = op
-        out.children = children
-        out.local_grads = local_grads
-        out.requires_grad = requires_grad
-    else:
-        out.op = ""
-        out.children = ()
-        out.local_grads = ()
-        out.requires_grad = False
-    return out
+    return _record(out, op, children, local_grads)
 
 
 def _record(
