@@ -143,12 +143,13 @@ class Source:
         message = (error.msg or "invalid syntax").split(" (")[0]
         line, column = error.lineno or 1, error.offset or 0
         text = self.text_lines[line - 1] if 0 < line <= len(self.text_lines) else ""
-        last = _last_token(self.body)
+        rest = [text[max(column - 1, 0) :], *self.text_lines[line:]]
         if (
             column <= 0
             or message.startswith("unexpected EOF")
-            or (last is not None and (line, column) >= last[:2])
+            or not any(part.split("#")[0].strip() for part in rest)  # only blanks, comments
         ):
+            last = _last_token(self.body)
             if last is None:
                 return "the expression ends too soon", line, max(column, 1)
             return f"the expression ends too soon, after {last[2]!r}", last[0], last[1]

@@ -90,6 +90,8 @@ SYNTAX = [
     # Python's column is already the right one
     ("x +* 2", "invalid syntax", 4),
     ("x = 1", "invalid syntax", 3),
+    ("x $", "invalid syntax", 3),  # not the end: a character Python cannot read
+    ("x →", "invalid character '→'", 3),
 ]
 
 
