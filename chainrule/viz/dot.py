@@ -20,6 +20,7 @@ from chainrule.viz import style
 from chainrule.viz.chain import chain_rule_lines
 from chainrule.viz.diagram import Diagram
 from chainrule.viz.format import BLANK, format_data
+from chainrule.viz.model import role_text
 from chainrule.viz.naming import GraphNames, is_constant
 from chainrule.viz.scene import Edge, Scene
 
@@ -188,7 +189,10 @@ def _notes(scene: Scene, highlight: Any, grads: dict[int, Any] | None) -> str:
     if highlight is not None:
         chain = chain_rule_lines(scene.names, highlight)
         paths = "paths" if chain[0].endswith(":") else "path"  # a sum over several paths
-        lines.append(f"Chain rule for {scene.names.name(highlight)}, along the red {paths}:")
+        name, full = scene.names.name(highlight), scene.names.full_name(highlight)
+        if full != name:  # a model parameter: its short name, then the label it stands for
+            name = f"{name} ({full})"
+        lines.append(f"Chain rule for {name}, along the red {paths}:")
         lines.extend(chain)
     if scene.show_grad and not scene.backward_ran and grads is None:
         lines.append(f"backward() has not run yet: gradients are blank ({BLANK}), not zero")
@@ -242,8 +246,8 @@ def _value_lines(
 
 def _subtitle(scene: Scene, node: Any, title: str, name: str) -> str | None:
     """Small grey text beside the name: what an intermediate value computes (``= a·x``)."""
-    if title != name and node.label is None:
-        return name
+    if title != name and node.label is None:  # a role inside a neuron: p₁, s₁, z
+        return role_text(title)
     if node.children and node.label is None and not scene.model.is_model:
         text = "= " + scene.names.one_op(node)
         return text if len(text) <= _MAX_SUBTITLE else None

@@ -1,21 +1,26 @@
 """Names, roles and symbolic formulas for the nodes of one graph, shared by draw, steps, explain.
 
 Nodes are numbered by their index in `graph.topological_order(root)` (creation order), so
-the same program always gives the same ids and names. Unlabelled intermediate values get
-letters ``a, b, c …`` in creation order, the root is ``L`` unless it has a label, and every
-picture and story of the graph uses the same names.
+the same program always gives the same ids and names. The root is ``L`` unless it has a
+label. A model's values are named by role and place (``w₁[1.0]``, ``z[1.0]``, see
+`chainrule.viz.model`). Other unlabelled values get letters ``a, b, c …`` in creation order,
+or ``v₁, v₂ …`` when there are more of them than letters. Every picture and story of the
+graph uses the same names.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 import string
+from collections.abc import Iterator
 from typing import Any
 
 from chainrule.engine import graph
 from chainrule.engine.ops import op_info
 from chainrule.viz.format import format_constant, format_number, subscript
+from chainrule.viz.model import ModelLayout, is_constant
+
+__all__ = ["GraphNames", "is_constant", "role", "softmax_index"]
 
 PARAMETER, INPUT, CONSTANT, OUTPUT, INTERMEDIATE = (
     "parameter",
@@ -32,11 +37,6 @@ _SOFTMAX_OPS = ("softmax", "log_softmax")
 _OPERAND = re.compile(r"(?<![A-Za-z_])([ab])(?![A-Za-z_])")
 
 
-def is_constant(node: Any) -> bool:
-    """A number mixed into an op: a leaf that needs no gradient and has no label."""
-    return not node.children and not node.requires_grad and node.label is None
-
-
 def role(node: Any, root: Any) -> str:
     """The node's part in the picture: output, parameter, input, constant or intermediate."""
     if node is root:
@@ -48,10 +48,21 @@ def role(node: Any, root: Any) -> str:
     return INPUT if node.label is not None else CONSTANT
 
 
-def _letters() -> Any:
-    for size in itertools.count(1):
-        for letters in itertools.product(string.ascii_lowercase, repeat=size):
-            yield "".join(letters)
+def _generic_names(count: int, taken: set[str]) -> Iterator[str]:
+    """Names for `count` unlabelled values: letters while they last, else v₁, v₂ …
+
+    Two-letter names (``fu``, ``fv``) read like words; numbered names stay plain however many.
+    """
+    letters = [letter for letter in string.ascii_lowercase if letter not in taken]
+    if count <= len(letters):
+        yield from letters
+        return
+    number = 0
+    while True:
+        number += 1
+        name = subscript(f"v{number}")
+        if name not in taken:
+            yield name
 
 
 class GraphNames:
@@ -72,16 +83,30 @@ class GraphNames:
         self.root = root
         self.order: list[Any] = graph.topological_order(root)
         self.index: dict[Any, int] = {node: i for i, node in enumerate(self.order)}
+        self.model = ModelLayout(self.order, self.index)
+        qualified = self._model_names()
         labels = [node.label for node in self.order if node.label is not None]
         # a model's dotted labels are drawn by their last part (``b``), so keep that free too
         taken = set(labels) | {label.rsplit(".", 1)[-1] for label in labels}
-        letters = (name for name in _letters() if name not in taken and name != "L")
+        root_name = "L" if "L" not in taken else "out"
+        taken |= set(qualified.values())
+        generic = [
+            node
+            for i, node in enumerate(self.order)
+            if node.label is None
+            and node is not root
+            and not is_constant(node)
+            and i not in qualified
+        ]
+        letters = _generic_names(len(generic), taken)
         self._names: list[str] = []
-        for node in self.order:
-            if node.label is not None:
+        for i, node in enumerate(self.order):
+            if i in qualified:
+                self._names.append(qualified[i])
+            elif node.label is not None:
                 self._names.append(node.label)
             elif node is root:
-                self._names.append("L" if "L" not in taken else "out")
+                self._names.append(root_name)
             elif is_constant(node):
                 self._names.append(format_constant(node.data))
             else:
@@ -91,6 +116,24 @@ class GraphNames:
         for node in self.order:
             for child in node.children:
                 self.uses[child] = self.uses.get(child, 0) + 1
+
+    def _model_names(self) -> dict[int, str]:
+        """Qualified names of model values, where each stands for one label (or role) only.
+
+        Two models in one graph (``a.layers.0…`` and ``b.layers.0…``) would both give
+        ``w₁[0.0]``: such labels keep their full text.
+        """
+        qualified = self.model.qualified_names
+        labels_of: dict[str, set[str | None]] = {}
+        for i, name in qualified.items():
+            labels_of.setdefault(name, set()).add(self.order[i].label)
+        return {i: name for i, name in qualified.items() if len(labels_of[name]) == 1}
+
+    def full_name(self, node: Any) -> str:
+        """The node's label when its name is a short form of it (``layers.1.neurons.0.w.1``
+        for ``w₁[1.0]``), else its name."""
+        name = self.name(node)
+        return node.label if node.label is not None and node.label != name else name
 
     def id(self, node: Any) -> int:
         """The node's index in creation order."""

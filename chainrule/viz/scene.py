@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from chainrule.engine.ops import op_info
 from chainrule.viz.format import format_constant, format_data
-from chainrule.viz.model import ModelLayout, Place
+from chainrule.viz.model import Place
 from chainrule.viz.naming import GraphNames, is_constant
 
 
@@ -32,7 +32,7 @@ class Scene:
     def __init__(self, names: GraphNames, *, collapse: str | None, show_grad: bool) -> None:
         self.names = names
         self.show_grad = show_grad
-        self.model = ModelLayout(names)
+        self.model = names.model
         self.collapsed: dict[int, int] = {}  # node index → index of its neuron's output
         if collapse == "neuron":
             for i, place in self.model.places.items():

@@ -17,7 +17,8 @@ def explain(root: Any, wrt: Any = None) -> str:
     """Tell the forward pass, every backward step and the resulting gradients as text.
 
     Uses the same names as the diagrams (unlabelled values are ``a, b, c …`` in creation
-    order, the root ``L``). The graph's gradients are left as they were.
+    order, the root ``L``, a model's values ``w₁[1.0]``, ``z[1.0]`` … with their full labels
+    beside the gradients). The graph's gradients are left as they were.
 
     Args:
         root: the output `Value`.
@@ -37,7 +38,8 @@ def explain(root: Any, wrt: Any = None) -> str:
     names = GraphNames(root)
     leaf = find_node(names, wrt) if wrt is not None else None
     frames = replay(names)
-    lines = ["Forward pass (in creation order):"]
+    lines = _model_legend(names)
+    lines.append("Forward pass (in creation order):")
     lines.extend(_forward_lines(names))
     lines.append("")
     root_name = names.name(root)
@@ -49,17 +51,52 @@ def explain(root: Any, wrt: Any = None) -> str:
         lines.extend(f"      {formula}" for formula in frame.formulas)
     lines.append("")
     lines.append("Gradients:")
-    final = frames[-1].grads
-    for node in names.order:
-        if not node.children and node.requires_grad:
-            grad = final.get(names.id(node), 0.0)
-            lines.append(f"  ∂{root_name}/∂{names.name(node)} = {format_data(grad)}")
+    lines.extend(_gradient_lines(names, frames[-1].grads))
     if leaf is not None:
         lines.append("")
-        lines.append(f"Chain rule for {names.name(leaf)}:")
+        lines.append(f"Chain rule for {names.name(leaf)}{_full_name(names, leaf)}:")
         chain = chain_rule_lines(names, leaf)
         lines.append(" ".join(chain) if len(chain) <= 3 else "\n".join(chain))
     return "\n".join(lines)
+
+
+def _gradient_lines(names: GraphNames, final: dict[int, Any]) -> list[str]:
+    """∂L/∂leaf for every leaf that needs a gradient, a model's full labels in a column."""
+    root_name = names.name(names.root)
+    leaves = [node for node in names.order if not node.children and node.requires_grad]
+    texts = [
+        f"  ∂{root_name}/∂{names.name(node)} = {format_data(final.get(names.id(node), 0.0))}"
+        for node in leaves
+    ]
+    width = max((len(text) for text in texts), default=0)
+    return [
+        (text.ljust(width) + _full_name(names, node, "   ")).rstrip()
+        for text, node in zip(texts, leaves)
+    ]
+
+
+def _full_name(names: GraphNames, node: Any, gap: str = " ") -> str:
+    """`` (layers.1.neurons.0.w.1)`` after a short model name, else nothing."""
+    full = names.full_name(node)
+    return f"{gap}({full})" if full != names.name(node) else ""
+
+
+def _model_legend(names: GraphNames) -> list[str]:
+    """How a model's values are named, with one of the graph's own parameters as example."""
+    examples = [
+        node
+        for node in names.order
+        if not node.children and names.full_name(node) != names.name(node)
+    ]
+    if not examples:
+        return []
+    weights = [node for node in examples if ".w." in node.label]
+    example = (weights or examples)[-1]
+    return [
+        f"Model values are named role[layer.neuron]: {names.name(example)} is {example.label};",
+        "p = w·x, s = a running sum of the p, z = w·x + b, out = the neuron's output f(z).",
+        "",
+    ]
 
 
 def _forward_lines(names: GraphNames) -> list[str]:
