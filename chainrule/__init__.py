@@ -2,7 +2,7 @@
 
 from chainrule.engine import Tensor, Value, detect_anomaly, log_softmax, no_grad, softmax
 from chainrule.engine.expr import parse
-from chainrule.engine.gradcheck import GradcheckError, gradcheck
+from chainrule.engine.gradcheck import GradcheckError, GradcheckRow, gradcheck, gradcheck_report
 
 __version__ = "0.1.0"
 
@@ -15,6 +15,8 @@ __all__ = [
     "log_softmax",
     "gradcheck",
     "GradcheckError",
+    "gradcheck_report",
+    "GradcheckRow",
     "parse",
     "__version__",
 ]
