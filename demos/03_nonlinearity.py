@@ -12,7 +12,7 @@ import numpy as np
 from _common import output_dir
 from matplotlib.figure import Figure
 
-from chainrule import nn, no_grad
+from chainrule import nn, no_grad, viz
 from chainrule.nn.data import make_xor
 
 
@@ -52,18 +52,9 @@ MODELS = {
 }
 
 
-def scores_on_grid(model: nn.MLP, xx: np.ndarray, yy: np.ndarray) -> np.ndarray:
-    """The model's output (a logit) at every grid point."""
-    with no_grad():
-        flat = [model([a, b]).data for a, b in zip(xx.ravel().tolist(), yy.ravel().tolist())]
-    return np.array(flat).reshape(xx.shape)
-
-
 def train_and_draw(out) -> list[tuple[str, float]]:
     """Train each model on XOR, draw the three decision boundaries; return final accuracies."""
     X, y = make_xor(60, seed=1)
-    grid = np.linspace(-1.1, 1.1, 45)
-    xx, yy = np.meshgrid(grid, grid)
     figure = Figure(figsize=(12, 4.3), layout="constrained")
     axes = figure.subplots(1, 3)
     results = []
@@ -73,14 +64,10 @@ def train_and_draw(out) -> list[tuple[str, float]]:
         history = nn.fit(model, X, y, loss="bce_with_logits", optimizer=optimizer, epochs=150)
         accuracy = history.accuracy[-1]
         results.append((name, accuracy))
-        scores = scores_on_grid(model, xx, yy)
-        axis.contourf(xx, yy, scores > 0, levels=[-0.5, 0.5, 1.5], colors=["#9ecae1", "#fdae6b"])
-        axis.contour(xx, yy, scores, levels=[0], colors="black", linewidths=1)
-        axis.scatter(*X[y == 0].T, c="tab:blue", edgecolors="k", s=25, label="class 0")
-        axis.scatter(*X[y == 1].T, c="tab:orange", edgecolors="k", s=25, label="class 1")
-        axis.set_title(f"{name}\naccuracy {accuracy:.0%}", fontsize=10)
-        axis.set_xlabel("x₁")
-        axis.set_ylabel("x₂")
+        # the models output logits: class 1 where the logit is above 0
+        title = f"{name}\naccuracy {accuracy:.0%}"
+        viz.plot_decision_boundary(model, X, y, ax=axis, title=title, steps=45, threshold=0.0)
+        axis.title.set_fontsize(10)
         axis.set_aspect("equal")
     figure.legend(
         *axes[0].get_legend_handles_labels(), loc="upper center", ncol=2, bbox_to_anchor=(0.5, 0.0)

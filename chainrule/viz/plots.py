@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy
 
+from chainrule.engine.mode import no_grad
 from chainrule.viz.render import write_atomic
 
 GRID_STEPS = 200
@@ -47,20 +48,29 @@ def _series(history: Any, name: str) -> list[float]:
     return [float(v) for v in values if v is not None]
 
 
-def plot_history(history: Any, path: str | os.PathLike[str], *, title: str = "Training") -> Path:
-    """Plot the loss per epoch and, if recorded, accuracy or R², and save it to `path`.
+def plot_history(
+    history: Any,
+    path: str | os.PathLike[str] | None = None,
+    *,
+    title: str = "Training",
+    ax: Any = None,
+) -> Path | None:
+    """Plot the loss per epoch and, if recorded, accuracy or R²; save it or draw into `ax`.
 
     Args:
         history: what `chainrule.nn.train.fit` returns, or a dict of lists
             (``{"loss": [...], "accuracy": [...]}``), or a plain list of losses.
-        path: the image to write (.png, .svg or .pdf, by suffix).
-        title: the figure title.
+        path: the image to write (.png, .svg or .pdf, by suffix); optional with `ax`.
+        title: the figure title (with `ax`: the title of the loss plot).
+        ax: a matplotlib Axes to draw the loss into, or a sequence of Axes: the loss in the
+            first, each recorded metric in the next ones while there are Axes left. With
+            `path` too, the Axes' figure is saved there.
 
     Returns:
-        The path written.
+        The path written, or None when drawing into `ax` only.
 
     Raises:
-        ValueError: when the history holds no loss values.
+        ValueError: when the history holds no loss values, or neither path nor ax is given.
         ImportError: when matplotlib is not installed.
     """
     if isinstance(history, Sequence) and not isinstance(history, (str, bytes, dict)):
@@ -69,11 +79,26 @@ def plot_history(history: Any, path: str | os.PathLike[str], *, title: str = "Tr
     loss = _series(history, "loss")
     if not loss:
         raise ValueError("the history has no loss values to plot")
+    _check_target(path, ax)
     metrics = {name: _series(history, name) for name in ("accuracy", "r2")}
     metrics = {name: values for name, values in metrics.items() if values}
     pyplot = _pyplot()
-    figure, axes = pyplot.subplots(1, 1 + len(metrics), figsize=(5 + 4 * len(metrics), 3.6))
-    axes = numpy.atleast_1d(axes)
+    if ax is None:
+        figure, axes = pyplot.subplots(1, 1 + len(metrics), figsize=(5 + 4 * len(metrics), 3.6))
+        axes = list(numpy.atleast_1d(axes))
+    else:
+        axes = list(ax) if isinstance(ax, (Sequence, numpy.ndarray)) else [ax]
+        figure = axes[0].figure
+    _draw_history(axes, loss, metrics)
+    if ax is None:
+        figure.suptitle(title)
+        figure.tight_layout()
+    else:
+        axes[0].set_title(title)
+    return _finish(pyplot, figure, path, close=ax is None)
+
+
+def _draw_history(axes: list[Any], loss: list[float], metrics: dict[str, list[float]]) -> None:
     epochs = numpy.arange(1, len(loss) + 1)
     axes[0].plot(epochs, loss, color="#d1242f", linewidth=1.8)
     axes[0].set(xlabel="epoch", ylabel="loss", title="loss")
@@ -84,20 +109,29 @@ def plot_history(history: Any, path: str | os.PathLike[str], *, title: str = "Tr
         axis.set(xlabel="epoch", ylabel=name, title="accuracy" if name == "accuracy" else "R²")
         if name == "accuracy":
             axis.set_ylim(0, 1.02)
-    for axis in axes:
+    for axis in axes[: 1 + len(metrics)]:
         axis.grid(alpha=0.3)
-    figure.suptitle(title)
-    figure.tight_layout()
-    return _save(pyplot, figure, path)
 
 
-def _save(pyplot: Any, figure: Any, path: str | os.PathLike[str]) -> Path:
-    target = Path(path)
-    format = target.suffix.lstrip(".").lower() or "png"
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format=format, dpi=130)
-    pyplot.close(figure)
-    return write_atomic(target, buffer.getvalue())
+def _check_target(path: str | os.PathLike[str] | None, ax: Any) -> None:
+    if path is None and ax is None:
+        raise ValueError("nothing to draw on: give path= (a file to write) or ax= (an Axes)")
+
+
+def _finish(
+    pyplot: Any, figure: Any, path: str | os.PathLike[str] | None, *, close: bool
+) -> Path | None:
+    """Save the figure to `path` if there is one; close a figure the plot made itself."""
+    written = None
+    if path is not None:
+        target = Path(path)
+        format = target.suffix.lstrip(".").lower() or "png"
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format=format, dpi=130)
+        written = write_atomic(target, buffer.getvalue())
+    if close:
+        pyplot.close(figure)
+    return written
 
 
 def _scores(model: Any, points: numpy.ndarray) -> numpy.ndarray:
@@ -106,12 +140,13 @@ def _scores(model: Any, points: numpy.ndarray) -> numpy.ndarray:
         out = model(points)
         return numpy.asarray(getattr(out, "data", out), dtype=float)
     rows: list[Any] = []
-    for point in points:
-        out = model([float(v) for v in point])
-        if isinstance(out, (list, tuple)):
-            rows.append([_as_float(v) for v in out])
-        else:
-            rows.append(_as_float(out))
+    with no_grad():  # only the outputs are needed: recording graphs would only cost time
+        for point in points:
+            out = model([float(v) for v in point])
+            if isinstance(out, (list, tuple)):
+                rows.append([_as_float(v) for v in out])
+            else:
+                rows.append(_as_float(out))
     return numpy.asarray(rows, dtype=float)
 
 
@@ -127,27 +162,43 @@ def _as_float(value: Any) -> float:
     return float(getattr(value, "data", value))
 
 
-def predict_classes(scores: numpy.ndarray, labels: numpy.ndarray) -> numpy.ndarray:
-    """Class per point: argmax for several outputs; one score is thresholded at 0 (or 0.5
-    when the labels are 0/1 and the scores look like probabilities)."""
+def predict_classes(
+    scores: numpy.ndarray, labels: numpy.ndarray, threshold: float | None = None
+) -> numpy.ndarray:
+    """Class per point: argmax for several outputs; one score is compared with `threshold`.
+
+    The default threshold is 0.5 when the labels are 0/1 and the scores look like
+    probabilities, else 0 (a logit, or a ±1 margin). Pass ``threshold=0`` for a model that
+    outputs logits, whose scores may all happen to lie in [0, 1].
+    """
     if scores.ndim == 2 and scores.shape[1] > 1:
         return numpy.unique(labels)[scores.argmax(axis=1)] if labels.size else scores.argmax(1)
     scores = scores.reshape(-1)
     classes = numpy.unique(labels)
     low, high = (classes[0], classes[-1]) if classes.size >= 2 else (0, 1)
-    threshold = 0.5 if low == 0 and scores.min() >= 0 and scores.max() <= 1 else 0.0
+    if threshold is None:
+        threshold = default_threshold(scores, labels)
     return numpy.where(scores > threshold, high, low)
+
+
+def default_threshold(scores: numpy.ndarray, labels: numpy.ndarray) -> float:
+    """0.5 for probability-like scores with 0/1 labels, else 0 (a logit or a ±1 margin)."""
+    classes = numpy.unique(labels)
+    low = classes[0] if classes.size >= 2 else 0
+    return 0.5 if low == 0 and scores.min() >= 0 and scores.max() <= 1 else 0.0
 
 
 def plot_decision_boundary(
     model: Any,
     X: Any,
     y: Any,
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | None = None,
     *,
     title: str = "Decision boundary",
     steps: int | None = None,
-) -> Path:
+    threshold: float | None = None,
+    ax: Any = None,
+) -> Path | None:
     """Colour the plane by the class a 2-D classifier predicts, with the data on top.
 
     Args:
@@ -155,15 +206,19 @@ def plot_decision_boundary(
             (``model.batched`` true: called once on the whole grid as an array).
         X: points, shape (n, 2).
         y: labels, shape (n,): -1/1 or 0/1 for one output, class indices for several.
-        path: the image to write.
-        title: the figure title.
+        path: the image to write; optional with `ax`.
+        title: the plot's title.
         steps: grid points per axis (default 200 for a batched model, 60 per point otherwise).
+        threshold: for one output, the score above which the higher class is predicted
+            (default: see `predict_classes`).
+        ax: a matplotlib Axes to draw into instead of a new figure; with `path` too, its
+            figure is saved there.
 
     Returns:
-        The path written.
+        The path written, or None when drawing into `ax` only.
 
     Raises:
-        ValueError: when X is not (n, 2) or y does not match it.
+        ValueError: when X is not (n, 2), y does not match it, or neither path nor ax is given.
     """
     points = numpy.asarray(getattr(X, "data", X), dtype=float)
     labels = numpy.asarray(getattr(y, "data", y)).reshape(-1)
@@ -171,29 +226,62 @@ def plot_decision_boundary(
         raise ValueError(f"plot_decision_boundary needs X of shape (n, 2), got {points.shape}")
     if labels.shape[0] != points.shape[0]:
         raise ValueError(f"X has {points.shape[0]} points but y has {labels.shape[0]} labels")
+    _check_target(path, ax)
     count = steps or (GRID_STEPS if getattr(model, "batched", False) else 60)
     grid_x, grid_y = _grid(points, count)
     grid = numpy.column_stack([grid_x.ravel(), grid_y.ravel()])
-    predicted = predict_classes(_scores(model, grid), labels).reshape(grid_x.shape)
+    scores = _scores(model, grid)
+    predicted = predict_classes(scores, labels, threshold).reshape(grid_x.shape)
     pyplot = _pyplot()
-    figure, axis = pyplot.subplots(figsize=(5.2, 4.6))
-    classes = numpy.unique(numpy.concatenate([labels, predicted.ravel()]))
+    if ax is None:
+        figure, axis = pyplot.subplots(figsize=(5.2, 4.6))
+    else:
+        figure, axis = ax.figure, ax
+    _draw_regions(axis, grid_x, grid_y, predicted, points, labels)
+    if scores.ndim == 1 or scores.shape[1] == 1:  # the boundary is where the score crosses
+        level = default_threshold(scores, labels) if threshold is None else threshold
+        smooth = scores.reshape(grid_x.shape)
+        if smooth.min() < level < smooth.max():
+            axis.contour(grid_x, grid_y, smooth, levels=[level], colors="#333333", linewidths=1)
+    axis.set(title=title, xlabel="x₀", ylabel="x₁")
+    if ax is None:
+        figure.tight_layout()
+    return _finish(pyplot, figure, path, close=ax is None)
+
+
+def _draw_regions(
+    axis: Any,
+    grid_x: numpy.ndarray,
+    grid_y: numpy.ndarray,
+    predicted: numpy.ndarray,
+    points: numpy.ndarray,
+    labels: numpy.ndarray,
+) -> None:
+    """Predicted regions, the boundary between them as a line, and each class's points."""
     from matplotlib.colors import BoundaryNorm, ListedColormap
 
+    classes = numpy.unique(numpy.concatenate([labels, predicted.ravel()]))
     colours = ListedColormap(_CLASS_COLOURS[: max(2, len(classes))])
     norm = BoundaryNorm(numpy.arange(colours.N + 1) - 0.5, colours.N)
     index = numpy.searchsorted(classes, predicted)
     axis.contourf(grid_x, grid_y, index, levels=norm.boundaries, cmap=colours, norm=norm, alpha=0.3)
-    axis.scatter(
-        points[:, 0],
-        points[:, 1],
-        c=numpy.searchsorted(classes, labels),
-        cmap=colours,
-        norm=norm,
-        edgecolors="black",
-        linewidths=0.5,
-        s=22,
-    )
-    axis.set(title=title, xlabel="x₀", ylabel="x₁")
-    figure.tight_layout()
-    return _save(pyplot, figure, path)
+    if len(classes) > 2 and len(numpy.unique(index)) > 1:  # several outputs: between regions
+        levels = numpy.arange(len(classes) - 1) + 0.5
+        axis.contour(grid_x, grid_y, index, levels=levels, colors="#333333", linewidths=0.8)
+    for position, label in enumerate(classes):
+        chosen = labels == label
+        if chosen.any():
+            axis.scatter(
+                points[chosen, 0],
+                points[chosen, 1],
+                color=colours(position),
+                edgecolors="black",
+                linewidths=0.5,
+                s=22,
+                label=f"class {_format_label(label)}",
+            )
+
+
+def _format_label(label: Any) -> str:
+    value = float(label)
+    return str(int(value)) if value.is_integer() else f"{value:g}"

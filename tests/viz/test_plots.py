@@ -60,3 +60,37 @@ def test_predicted_classes():
     assert list(predict_classes(np.array([0.3, 0.7]), np.array([0, 1]))) == [0, 1]
     scores = np.array([[0.1, 0.9, 0.0], [2.0, 0.0, 1.0]])
     assert list(predict_classes(scores, np.array([0, 1, 2]))) == [1, 0]
+
+
+def test_plots_draw_into_given_axes(tmp_path):
+    from matplotlib.figure import Figure
+
+    figure = Figure()
+    left, middle, right = figure.subplots(1, 3)
+    history = {"loss": [1.0, 0.5, 0.25], "accuracy": [0.5, 0.75, 1.0]}
+    assert plot_history(history, ax=[left, middle], title="run 1") is None
+    assert left.get_title() == "run 1" and middle.get_ylabel() == "accuracy"
+    assert list(left.lines[0].get_ydata()) == [1.0, 0.5, 0.25]
+
+    class Batched:
+        batched = True
+
+        def __call__(self, points):
+            return points[:, 0] - points[:, 1]
+
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 2.0], [2.0, 0.5]])
+    y = np.array([0, 1, 0, 1])
+    path = plot_decision_boundary(Batched(), X, y, tmp_path / "all.png", ax=right, title="line")
+    assert path is not None and path.read_bytes()[:8] == PNG  # the whole figure, saved
+    assert right.get_title() == "line"
+    labels = right.get_legend_handles_labels()[1]
+    assert labels == ["class 0", "class 1"]
+    with pytest.raises(ValueError, match="path= .* or ax="):
+        plot_decision_boundary(Batched(), X, y)
+
+
+def test_threshold_decides_one_output_classes():
+    scores = np.array([0.2, 0.7])  # logits that happen to lie in [0, 1]
+    labels = np.array([0, 1])
+    assert list(predict_classes(scores, labels)) == [0, 1]  # read as probabilities
+    assert list(predict_classes(scores, labels, threshold=0.0)) == [1, 1]
