@@ -2,7 +2,9 @@
 
 One hidden tanh layer of growing width fits f(x) = cos(2x) + x/2 better and better; then two
 models with about the same number of parameters — shallow-wide (1 → 16 → 1) and
-deeper-narrower (1 → 4 → 4 → 4 → 1) — are trained alike and compared.
+deeper-narrower (1 → 4 → 4 → 4 → 1) — are trained alike and compared. The models are
+batched MLPs (NumPy Tensors, one matrix product per layer): the scalar MLP's mathematics and
+initial weights, trained on the whole data set at once.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from _common import output_dir
 from matplotlib.figure import Figure
 
 from chainrule import nn, no_grad
+from chainrule.nn import batched
 
 EPOCHS = 300
 WIDTHS = (1, 2, 4, 8)
@@ -25,17 +28,22 @@ def target(x: np.ndarray) -> np.ndarray:
     return np.cos(2 * x) + 0.5 * x
 
 
-def train(nouts: list[int], x: np.ndarray, y: np.ndarray) -> tuple[nn.MLP, nn.History]:
+def train(nouts: list[int], x: np.ndarray, y: np.ndarray) -> tuple[batched.MLP, nn.History]:
     """A tanh MLP trained with Adam on the full batch."""
-    model = nn.MLP(1, nouts, activation="tanh", seed=0)
+    model = batched.MLP(1, nouts, activation="tanh", seed=0)
     optimizer = nn.Adam(model.parameters(), lr=0.05)
     history = nn.fit(model, x[:, None], y, loss="mse", optimizer=optimizer, epochs=EPOCHS)
     return model, history
 
 
-def predict(model: nn.MLP, xs: np.ndarray) -> np.ndarray:
+def predict(model: batched.MLP, xs: np.ndarray) -> np.ndarray:
     with no_grad():
-        return np.array([model([float(x)]).data for x in xs])
+        return model(xs[:, None]).data.reshape(-1)
+
+
+def parameter_count(model: batched.MLP) -> int:
+    """Scalar parameters: every entry of every weight matrix and bias vector."""
+    return sum(parameter.data.size for parameter in model.parameters())
 
 
 def main() -> None:
@@ -51,12 +59,12 @@ def main() -> None:
     results = {}
     for width in WIDTHS:
         model, history = train([width, 1], x, y)
-        name = f"width {width} ({len(model.parameters())} parameters)"
+        name = f"width {width} ({parameter_count(model)} parameters)"
         axes[0].plot(dense, predict(model, dense), linewidth=1.5, label=name)
         results[name] = history.loss
     for name, nouts in EQUAL_BUDGET.items():
         model, history = train(nouts, x, y)
-        name = f"{name} ({len(model.parameters())} parameters)"
+        name = f"{name} ({parameter_count(model)} parameters)"
         axes[1].plot(dense, predict(model, dense), linewidth=1.5, label=name)
         results[name] = history.loss
     axes[0].set_title("one hidden tanh layer of growing width", fontsize=10)
