@@ -11,6 +11,7 @@ import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
+from xml.etree import ElementTree
 
 from chainrule.viz.render import write_atomic
 
@@ -35,6 +36,8 @@ button:hover { background: #f0f0f0; }
            padding: .6rem .9rem; margin-bottom: .8rem; white-space: pre-wrap; min-height: 3em; }
 .frame { display: none; overflow: auto; background: white; border: 1px solid #ddd; }
 .frame.current { display: block; }
+/* the box above tells the step: the SVG's own caption (for the frame files) is hidden */
+.frame svg > g.graph > text { display: none; }
 .hint { color: #777; font-size: .85rem; }
 """
 
@@ -47,6 +50,12 @@ function show(n) {
   frames.forEach((f, i) => f.classList.toggle('current', i === current));
   document.getElementById('counter').textContent = `step ${current} of ${frames.length - 1}`;
   document.getElementById('formula').textContent = texts[current];
+  // the address names the step, so a link or a reload opens the same step
+  if (location.hash !== `#step${current}`) history.replaceState(null, '', `#step${current}`);
+}
+function fromAddress() {
+  const match = location.hash.match(/^#step(\\d+)$/);
+  return match ? Number(match[1]) : 0;
 }
 function play() {
   if (timer) { clearInterval(timer); timer = null; playButton.textContent = '▶ play'; return; }
@@ -68,7 +77,8 @@ document.addEventListener('keydown', (e) => {
   else if (e.key === ' ') { e.preventDefault(); play(); }
   else return;
 });
-show(0);
+window.addEventListener('hashchange', () => show(fromAddress()));
+show(fromAddress());
 """
 
 
@@ -80,10 +90,53 @@ def inline_svg(svg: str, prefix: str) -> str:
     return _IDS.sub(lambda m: f'id="{prefix}{m.group(1)}"', body)
 
 
+def caption_height(svg: str) -> float:
+    """How far down (in pt) the graph's own caption reaches: the page hides it and crops it.
+
+    Graphviz writes the caption as the graph group's direct ``<text>`` children, in graph
+    coordinates under ``translate(x, height)``.
+    """
+    root = ElementTree.fromstring(svg)
+    graph = next((g for g in root if g.get("class") == "graph"), None)
+    if graph is None:
+        return 0.0
+    shift = re.search(r"translate\(\s*[-\d.]+[ ,]+([-\d.]+)\s*\)", graph.get("transform", ""))
+    lines = [float(t.get("y", "nan")) for t in graph if t.tag.endswith("}text")]
+    if shift is None or not lines:
+        return 0.0
+    descent = 4.0  # below the last line's baseline
+    return max(0.0, float(shift.group(1)) + max(lines) + descent)
+
+
+_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)pt" height="([\d.]+)pt"')
+#: Small graphs are drawn larger, up to this factor, to about this width in pt.
+MAX_SCALE, TARGET_WIDTH = 1.6, 900.0
+
+
+def _scale(svg: str) -> float:
+    """How much to enlarge a small graph so that it reads at a glance (never shrink one)."""
+    size = _SIZE.search(svg)
+    if size is None:
+        return 1.0
+    return max(1.0, min(MAX_SCALE, TARGET_WIDTH / float(size.group(1))))
+
+
+def _resize(svg: str, scale: float) -> str:
+    """The same picture `scale` times larger: only the outer width and height change."""
+    size = _SIZE.search(svg)
+    if size is None or scale == 1.0:
+        return svg
+    width, height = (float(size.group(n)) * scale for n in (1, 2))
+    start, end = size.span(1)[0], size.span(2)[1]
+    return f'{svg[:start]}{width:.2f}pt" height="{height:.2f}{svg[end:]}'
+
+
 def page(title: str, svgs: list[str], texts: list[str]) -> str:
     """The whole HTML page for frames `svgs` with their formula `texts`."""
+    scale = _scale(svgs[0]) if svgs else 1.0
+    crop = scale * caption_height(svgs[0]) if svgs else 0.0
     frames = "\n".join(
-        f'<div class="frame" id="frame{n}">{inline_svg(svg, f"f{n}_")}</div>'
+        f'<div class="frame" id="frame{n}">{inline_svg(_resize(svg, scale), f"f{n}_")}</div>'
         for n, svg in enumerate(svgs)
     )
     data = json.dumps(texts, ensure_ascii=False).replace("</", "<\\/")
@@ -92,7 +145,7 @@ def page(title: str, svgs: list[str], texts: list[str]) -> str:
 <head>
 <meta charset="utf-8">
 <title>{html.escape(title)}</title>
-<style>{_STYLE}</style>
+<style>{_STYLE}.frame svg {{ display: block; margin-top: -{crop:.1f}pt; }}</style>
 </head>
 <body>
 <h1>{html.escape(title)}</h1>

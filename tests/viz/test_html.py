@@ -30,3 +30,29 @@ def test_frame_files_are_valid_svg(lecture, tmp_path):
     render_steps(loss, tmp_path)
     for path in tmp_path.glob("step_*.svg"):
         assert ElementTree.parse(path).getroot().tag.endswith("svg")
+
+
+def test_page_opens_at_the_step_in_its_address_and_hides_the_repeated_caption(lecture, tmp_path):
+    from xml.etree import ElementTree
+
+    from chainrule.viz.html import caption_height
+
+    loss, *_ = lecture
+    page = render_steps(loss, tmp_path).read_text(encoding="utf-8")
+    assert "location.hash" in page and "#step${current}" in page  # index.html#step3 opens step 3
+    assert ".frame svg > g.graph > text { display: none; }" in page
+    svg = (tmp_path / "step_002.svg").read_text(encoding="utf-8")
+    crop = caption_height(svg)
+    root = ElementTree.fromstring(svg)
+    shift = float(root[0].get("transform", "").rsplit(" ", 1)[-1].rstrip(")"))
+    tops = [
+        shift + float(point.split(",")[1])
+        for polygon in root.iter("{http://www.w3.org/2000/svg}polygon")
+        if polygon.get("fill") == "none"  # the records' borders
+        for point in polygon.get("points", "").split()
+    ]
+    assert 0 < crop <= min(tops)  # the caption goes, no node is cut
+    # the lecture graph is small: drawn larger than its natural 1 pt per unit
+    width = float(re.search(r'<svg width="([\d.]+)pt"', page).group(1))
+    natural = float(re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+)', page).group(1))
+    assert width > natural
