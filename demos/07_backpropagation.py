@@ -48,7 +48,8 @@ def main() -> None:
     page = viz.render_steps(loss, out / "steps")
     print("L = (θ1·θ2·x − y)² at θ1 = 0.5, θ2 = −1.5, x = 2, y = 1:")
     print(f"  forward:  L = {loss.data:g}")
-    print(f"  backward: ∂L/∂θ1 = {theta1.grad:g}, ∂L/∂θ2 = {theta2.grad:g}")
+    grads = ", ".join(f"∂L/∂{leaf.label} = {leaf.grad:g}".replace("-", "−") for leaf in (theta1, theta2))
+    print(f"  backward: {grads}")
     for leaf in (theta1, theta2):
         print("  " + " ".join(line.strip() for line in chain_rule_lines(loss, leaf)))
     print(f"pictures: {', '.join(path.name for path in written)} in {out}")

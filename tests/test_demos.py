@@ -38,7 +38,7 @@ DEMOS: dict[str, tuple[list[str], list[str]]] = {
             "chain_rule_theta2.png",
             "steps/index.html",
         ],
-        ["L = 6.25", "∂L/∂θ1 = 15, ∂L/∂θ2 = -5", "steps/index.html"],
+        ["L = 6.25", "∂L/∂θ1 = 15, ∂L/∂θ2 = −5", "steps/index.html"],
     ),
     "08_computational_graph.py": (
         ["forward_1_product.png", "forward_2_sum.png", "backward.png", "backward.svg"]
