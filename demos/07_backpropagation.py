@@ -48,7 +48,9 @@ def main() -> None:
     page = viz.render_steps(loss, out / "steps")
     print("L = (θ1·θ2·x − y)² at θ1 = 0.5, θ2 = −1.5, x = 2, y = 1:")
     print(f"  forward:  L = {loss.data:g}")
-    grads = ", ".join(f"∂L/∂{leaf.label} = {leaf.grad:g}".replace("-", "−") for leaf in (theta1, theta2))
+    grads = ", ".join(
+        f"∂L/∂{leaf.label} = {leaf.grad:g}".replace("-", "−") for leaf in (theta1, theta2)
+    )
     print(f"  backward: {grads}")
     for leaf in (theta1, theta2):
         print("  " + " ".join(line.strip() for line in chain_rule_lines(loss, leaf)))
