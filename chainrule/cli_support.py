@@ -224,8 +224,16 @@ def output_target(output: str | None, file_format: str | None) -> tuple[Path, st
     return path, file_format or from_suffix or "svg"
 
 
+def require_folder(path: str | Path) -> None:
+    """Refuse an output whose folder does not exist (as `cp` and `dot -o` do): a typo in
+    a path should not quietly create folders."""
+    if not Path(path).resolve().parent.is_dir():
+        raise click.ClickException(one_line(f"no folder to write {path} in"))
+
+
 def save_diagram(diagram: Any, path: Path, file_format: str) -> None:
     """Render `diagram` to `path` (atomically, in viz) and say where it went."""
+    require_folder(path)
     with user_errors(), failures(f"cannot write {path}"):
         written = diagram.render(path, format=file_format)
     click.echo(f"wrote {Path(written).resolve()}")

@@ -19,7 +19,7 @@ import click
 import numpy as np
 
 from chainrule import nn
-from chainrule.cli_support import failure, failures, one_line, user_errors
+from chainrule.cli_support import failure, failures, one_line, require_folder, user_errors
 from chainrule.engine.value import Value
 from chainrule.nn import batched
 from chainrule.nn import train as training
@@ -101,8 +101,8 @@ def _optimizer(name: str, parameters: list[Any], lr: float | None) -> Any:
 def check_outputs(output: str | None, plot: str | None) -> None:
     """Refuse before training what would fail after it: a missing folder, no matplotlib."""
     for path in (output, plot):
-        if path is not None and not Path(path).resolve().parent.is_dir():
-            raise click.ClickException(one_line(f"no folder to write {path} in"))
+        if path is not None:
+            require_folder(path)
     if plot is not None:
         if Path(plot).suffix.lower() not in PLOT_SUFFIXES:
             raise click.UsageError(one_line(f"--plot {plot!r}: use a .png, .svg or .pdf file"))

@@ -152,3 +152,10 @@ def test_random_text_never_gives_a_traceback(run, text, command):
     assert "Traceback" not in result.output
     if result.exit_code:
         assert len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", [["render"], ["render", "x*y", "--set", "x=1", "--set", "y=2"]])
+def test_render_into_a_missing_folder_is_a_failure_and_creates_nothing(run, user_error, command):
+    result = run(*command, "-o", "missing/graph.svg")
+    user_error(result, 1, "no folder", "missing/graph.svg")
+    assert not Path("missing").exists()
