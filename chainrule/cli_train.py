@@ -178,8 +178,8 @@ def save_results(setup: Setup, history: Any, output: str | None, plot: str | Non
                 written.append(
                     plots.plot_decision_boundary(setup.model, setup.X, setup.y, boundary)
                 )
-        for path in written:
-            click.echo(f"wrote {Path(path).resolve()}")
+        for picture in written:
+            click.echo(f"wrote {Path(str(picture)).resolve()}")
 
 
 # ------------------------------------------------------------------------ chainrule graph

@@ -97,7 +97,7 @@ def test_render_pdf_without_graphviz_dot_names_the_package(run, user_error, work
 
 def test_render_to_an_unwritable_place_fails(run, user_error, workdir):
     (workdir / "afile").write_text("")
-    user_error(run("render", "-o", "afile/x.svg"), 1, "cannot write")
+    user_error(run("render", "-o", "afile/x.svg"), 1, "no folder", "afile/x.svg")
     assert sorted(p.name for p in workdir.iterdir()) == ["afile"]
 
 
