@@ -6,8 +6,10 @@ recorded and anomaly detection is off, the common case, so the fast path costs o
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -80,3 +82,21 @@ class detect_anomaly:
 
     def __exit__(self, *exc: object) -> None:
         MODE.set(grad_enabled=MODE.grad_enabled, anomaly=self._previous)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector for a block that builds many acyclic objects.
+
+    Engine graphs hold no reference cycles (local derivatives are data, not closures), so
+    reference counting frees them; the cycle collector would only rescan tens of thousands
+    of fresh nodes, a third of a training step. `fit` and `draw` use this; the previous state
+    is restored on exit.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -6,14 +6,13 @@ model with ``batched = True``, called once on the whole (batch, nin) Tensor).
 
 from __future__ import annotations
 
-import contextlib
-import gc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from chainrule.engine.mode import collector_paused
 from chainrule.nn.losses import get_loss
 from chainrule.nn.optim import Optimizer
 from chainrule.nn.schedules import LRScheduler
@@ -67,23 +66,6 @@ class History:
 
     def __getitem__(self, index: int) -> EpochRecord:
         return self.records[index]
-
-
-@contextlib.contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while a graph is built.
-
-    Engine graphs hold no reference cycles (no closures), so reference counting frees them;
-    the cycle collector would only rescan tens of thousands of fresh nodes, costing about a
-    third of a training step.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def fit(
@@ -152,7 +134,7 @@ def fit(
             total, outputs = 0.0, []
             for start in range(0, len(X), size):
                 batch = order[start : start + size]
-                with _cycle_collector_paused():
+                with collector_paused():
                     value, predicted = _step(
                         model, X[batch], targets[batch], loss_function, optimizer
                     )
