@@ -20,7 +20,6 @@ import numpy as np
 
 from chainrule import nn
 from chainrule.cli_support import failure, failures, one_line, require_folder, user_errors
-from chainrule.engine.value import Value
 from chainrule.nn import batched
 from chainrule.nn import train as training
 from chainrule.nn.data import DATASETS
@@ -197,13 +196,13 @@ def load_scalar(path: str) -> Any:
 
 
 def forward_backward(model: Any, sample: list[float], index: int) -> Any:
-    """Run `model` on one sample (inputs labelled x1, x2, …) and backward from one output."""
+    """Run `model` on one sample (nn labels the inputs x0, x1, … like the weights w₀, w₁, …)
+    and backward from one output."""
     nin = getattr(model, "nin", None)
     if nin is not None and len(sample) != nin:
         raise click.UsageError(f"--input: the model takes {nin} numbers, got {len(sample)}")
-    inputs = [Value(x, label=f"x{i}", requires_grad=False) for i, x in enumerate(sample, 1)]
     with user_errors():
-        out = model(inputs)
+        out = model(sample)
     outputs = out if isinstance(out, list) else [out]
     if index >= len(outputs):
         raise click.UsageError(f"--output-index {index}: the model has {len(outputs)} outputs")

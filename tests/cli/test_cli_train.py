@@ -109,7 +109,8 @@ def test_graph_draws_a_saved_model(run, workdir, model_file):
     result = run("graph", model_file, "--input", "0.5,-0.2", "-o", "model.gv")
     assert result.exit_code == 0, result.output
     source = (workdir / "model.gv").read_text()
-    assert "x1" in source and "x2" in source and "grad 1" in source
+    # inputs are named as nn names them, x0 and x1, matching the weights w₀ and w₁
+    assert "x0" in source and "x1" in source and "x2" not in source and "grad 1" in source
 
 
 def test_graph_collapse_neuron_draws_layers(run, workdir, model_file):
