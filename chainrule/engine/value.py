@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Sequence
-from typing import Any, Union
+from typing import Union
 
-from chainrule.engine import graph
+from chainrule.engine import graph, ieee
 from chainrule.engine.mode import MODE
 
 Number = Union[int, float]
@@ -196,10 +195,10 @@ class Value:
                 return NotImplemented
         a = self.data
         b = other.data
-        inv_b = _div(1.0, b)
+        inv_b = ieee.div(1.0, b)
         # d(a/b)/da = 1/b, d(a/b)/db = −a/b²
         return _result(
-            _div(a, b),
+            ieee.div(a, b),
             "/",
             (self, other),
             (inv_b, -a * inv_b * inv_b),
@@ -217,13 +216,13 @@ class Value:
                 return NotImplemented
         a = self.data
         b = other.data
-        out = _pow(a, b)
+        out = ieee.pow_(a, b)
         # d(a^b)/da = b·a^(b−1) (0 when b = 0, even at a = 0, as PyTorch), d(a^b)/db = a^b·ln(a)
         return _result(
             out,
             "**",
             (self, other),
-            (b * _pow(a, b - 1.0) if b else 0.0, _pow_exponent_grad(a, b, out)),
+            (b * ieee.pow_(a, b - 1.0) if b else 0.0, ieee.pow_exponent_grad(a, b, out)),
             self.requires_grad or other.requires_grad,
         )
 
@@ -281,14 +280,14 @@ class Value:
         else:
             out = -_INF if a == 0 else _NAN
         # d(ln a)/da = 1/a
-        return _result(out, "log", (self,), (_div(1.0, a),), self.requires_grad)
+        return _result(out, "log", (self,), (ieee.div(1.0, a),), self.requires_grad)
 
     def sqrt(self) -> Value:
         """Square root: nan below 0; the derivative is inf at 0."""
         a = self.data
         out = math.sqrt(a) if a >= 0 else _NAN
         # d(√a)/da = 1/(2√a)
-        return _result(out, "sqrt", (self,), (_div(0.5, out),), self.requires_grad)
+        return _result(out, "sqrt", (self,), (ieee.div(0.5, out),), self.requires_grad)
 
     def relu(self) -> Value:
         """max(0, a); the derivative at 0 is 0 (as PyTorch)."""
@@ -364,47 +363,6 @@ class Value:
             ValueError: if this value does not require grad.
         """
         graph.backward(self, grad)
-
-
-def softmax(values: Sequence[Value | Number], axis: int = -1) -> Any:
-    """Softmax over a list: s_i = e^(x_i − m) / Σ_j e^(x_j − m), with m = max x.
-
-    Each output is one node whose children are all the inputs, with local derivatives
-    ∂s_i/∂x_j = s_i(δ_ij − s_j). A Tensor is handed to its own ``softmax(axis)``.
-
-    >>> [round(s.data, 4) for s in softmax([Value(1.0), Value(2.0), Value(3.0)])]
-    [0.09, 0.2447, 0.6652]
-    """
-    if _is_tensor(values):
-        return values.softmax(axis)  # type: ignore[attr-defined]
-    inputs = _as_values(values, "softmax")
-    probabilities = _softmax_data([v.data for v in inputs])
-    requires_grad = any(v.requires_grad for v in inputs)
-    outputs = []
-    for i, s_i in enumerate(probabilities):
-        local = tuple(s_i * ((1.0 if i == j else 0.0) - s_j) for j, s_j in enumerate(probabilities))
-        outputs.append(_result(s_i, "softmax", inputs, local, requires_grad))
-    return outputs
-
-
-def log_softmax(values: Sequence[Value | Number], axis: int = -1) -> Any:
-    """Log-softmax over a list: x_i − m − log Σ_j e^(x_j − m); ∂/∂x_j = δ_ij − s_j.
-
-    A Tensor is handed to its own ``log_softmax(axis)``.
-    """
-    if _is_tensor(values):
-        return values.log_softmax(axis)  # type: ignore[attr-defined]
-    inputs = _as_values(values, "log_softmax")
-    data = [v.data for v in inputs]
-    probabilities = _softmax_data(data)
-    top = max(data)
-    log_total = math.log(math.fsum(math.exp(x - top) for x in data)) if math.isfinite(top) else 0.0
-    requires_grad = any(v.requires_grad for v in inputs)
-    outputs = []
-    for i, x_i in enumerate(data):
-        local = tuple((1.0 if i == j else 0.0) - s_j for j, s_j in enumerate(probabilities))
-        outputs.append(_result(x_i - top - log_total, "log_softmax", inputs, local, requires_grad))
-    return outputs
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -484,70 +442,3 @@ def _number(x: object) -> float:
     if isinstance(x, numbers.Real):
         return float(x)
     raise TypeError(f"cannot compare Value with {type(x).__name__}")
-
-
-def _is_tensor(x: object) -> bool:
-    """A Tensor, recognised without importing it (tensor.py builds on this module's graph)."""
-    return not isinstance(x, (list, tuple)) and hasattr(x, "log_softmax") and hasattr(x, "shape")
-
-
-def _as_values(values: Iterable[Value | Number], name: str) -> tuple[Value, ...]:
-    if isinstance(values, (Value, str, bytes)):
-        raise TypeError(f"{name}() takes a list of Values, got {type(values).__name__}")
-    result = []
-    for v in values:
-        if isinstance(v, Value):
-            result.append(v)
-        else:
-            c = _constant(v)
-            if c is NotImplemented:
-                raise TypeError(f"{name}() takes Values or numbers, got {type(v).__name__}")
-            result.append(c)
-    if not result:
-        raise ValueError(f"{name}() of an empty list")
-    return tuple(result)
-
-
-def _softmax_data(data: list[float]) -> list[float]:
-    top = max(data)
-    if math.isinf(top) and top > 0:  # the +inf entries share all the mass
-        count = sum(1 for x in data if x == top)
-        return [1.0 / count if x == top else 0.0 for x in data]
-    exps = [math.exp(x - top) for x in data]
-    total = math.fsum(exps)
-    return [e / total for e in exps]
-
-
-def _div(a: float, b: float) -> float:
-    """a/b with IEEE semantics: ±inf or nan on division by zero instead of an exception."""
-    try:
-        return a / b
-    except ZeroDivisionError:
-        if a == 0 or math.isnan(a):
-            return _NAN
-        return math.copysign(_INF, a) * math.copysign(1.0, b)
-
-
-def _is_odd_integer(b: float) -> bool:
-    return b.is_integer() and b % 2 == 1
-
-
-def _pow(a: float, b: float) -> float:
-    """a**b with IEEE/PyTorch semantics: never raises, never returns a complex number."""
-    try:
-        return math.pow(a, b)
-    except OverflowError:
-        return -_INF if a < 0 and _is_odd_integer(b) else _INF
-    except ValueError:
-        if a == 0:  # zero to a negative power
-            return -_INF if math.copysign(1.0, a) < 0 and _is_odd_integer(b) else _INF
-        return _NAN  # a negative base to a non-integer power
-
-
-def _pow_exponent_grad(a: float, b: float, out: float) -> float:
-    """∂(a^b)/∂b = a^b·ln(a); 0 where a = 0 and b ≥ 0 (as PyTorch), nan for a < 0."""
-    if a > 0:
-        return out * math.log(a)
-    if a == 0 and b >= 0:
-        return 0.0
-    return _NAN if a < 0 else out * -_INF

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from chainrule.engine import value as _value
+from chainrule.engine import value_softmax as _lists
 
 Activation = Callable[[Any], Any]
 
@@ -53,7 +53,7 @@ def softmax(x: Any, axis: int = -1) -> Any:
     [0.5, 0.5]
     """
     if isinstance(x, Sequence):
-        return _value.softmax(x)
+        return _lists.softmax(x)
     return x.softmax(axis=axis)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine import tensor
-from chainrule.engine import value as _value
+from chainrule.engine import value_softmax as _lists
 from chainrule.engine.tensor import Tensor
 from chainrule.engine.value import Value
 
@@ -161,7 +161,7 @@ def cross_entropy(logits: Any, targets: Any, *, reduction: str = "mean") -> Any:
     if len(logits) != len(_flatten(targets)):
         raise ValueError(f"{len(logits)} samples of logits but {len(_flatten(targets))} targets")
     terms = [
-        -_value.log_softmax(row)[_class_index(t, len(row))]
+        -_lists.log_softmax(row)[_class_index(t, len(row))]
         for row, t in zip(logits, _flatten(targets))
     ]
     return _reduce(terms, len(terms), reduction)

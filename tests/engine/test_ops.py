@@ -7,9 +7,9 @@ import math
 import pytest
 from op_cases import OPS, value_points
 
-from chainrule.engine import ops
+from chainrule.engine import log_softmax, ops, softmax
 from chainrule.engine.gradcheck import gradcheck
-from chainrule.engine.value import Value, log_softmax, softmax
+from chainrule.engine.value import Value
 
 POINTS = value_points()
 IDS = [f"{case.name}{point}" for case, point in POINTS]

@@ -272,7 +272,7 @@ def test_binary_ops_agree_with_value(op):
 
 
 def test_softmax_agrees_with_value():
-    from chainrule.engine.value import log_softmax, softmax
+    from chainrule.engine.value_softmax import log_softmax, softmax
 
     x = leaf(POINTS)
     weights = np.linspace(-1.0, 2.0, len(POINTS))

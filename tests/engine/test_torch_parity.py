@@ -7,7 +7,8 @@ import math
 import pytest
 from op_cases import value_points
 
-from chainrule.engine.value import Value, log_softmax, softmax
+from chainrule.engine import log_softmax, softmax
+from chainrule.engine.value import Value
 
 torch = pytest.importorskip("torch")
 
