@@ -86,9 +86,14 @@ def _pow(node: Any, g: Array) -> tuple:
     a, b = node.children
     x, y = a.data, b.data
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        # d(a^b)/da = b·a^(b−1)
-        grad_a = unbroadcast(g * (y * np.power(x, y - 1)), x.shape) if a.requires_grad else None
-        grad_b = None
+        grad_a = grad_b = None
+        if a.requires_grad:
+            # d(a^b)/da = b·a^(b−1), taken as 0 where b = 0 (as PyTorch and Value: a^0 = 1
+            # is constant, even at a = 0 where the formula gives 0·∞)
+            local = y * np.power(x, y - 1)
+            if not y.all():
+                local = np.where(y == 0, 0.0, local)
+            grad_a = unbroadcast(g * local, x.shape)
         if b.requires_grad:
             # d(a^b)/db = a^b·ln(a), taken as 0 where a = 0 and b ≥ 0 (as PyTorch)
             local = node.data * np.log(x)

@@ -271,6 +271,21 @@ def test_binary_ops_agree_with_value(op):
         assert b.grad[i] == pytest.approx(vb.grad, rel=1e-12)
 
 
+def test_pow_at_the_edges_of_its_domain_agrees_with_value():
+    # a^0 is constant 1, so ∂/∂a is 0 even at a = 0 (where b·a^(b−1) would be 0·∞ = nan)
+    left = np.array([0.0, 2.0, 0.0, 0.0, -1.0, 0.0, -1.0, -2.0])
+    right = np.array([0.0, 0.0, 2.0, 0.5, 2.0, -1.0, 0.0, 0.5])
+    a, b = leaf(left), leaf(right)
+    (a**b).sum().backward()
+    for i in range(len(left)):
+        va, vb = Value(float(left[i])), Value(float(right[i]))
+        (va**vb).backward()
+        np.testing.assert_equal([a.grad[i], b.grad[i]], [va.grad, vb.grad])
+    x = leaf([0.0, 3.0])
+    (x**0).sum().backward()  # a constant exponent of 0
+    assert x.grad.tolist() == [0.0, 0.0]
+
+
 def test_softmax_agrees_with_value():
     from chainrule.engine.value_softmax import log_softmax, softmax
 
