@@ -46,9 +46,9 @@ def pow_(a: float, b: float) -> float:
 
 
 def pow_exponent_grad(a: float, b: float, out: float) -> float:
-    """∂(a^b)/∂b = a^b·ln(a); 0 where a = 0 and b ≥ 0 (as PyTorch), nan for a < 0."""
+    """∂(a^b)/∂b = a^b·ln(a); 0 where a = 0 and b ≥ 0 (as PyTorch), nan for a < 0 or nan."""
     if a > 0:
         return out * math.log(a)
-    if a == 0 and b >= 0:
-        return 0.0
-    return math.nan if a < 0 else out * -math.inf
+    if a == 0:
+        return 0.0 if b >= 0 else out * -math.inf  # ln(0) = −∞
+    return math.nan

@@ -183,3 +183,15 @@ def test_anomaly_ignores_nan_already_in_the_input():
     with detect_anomaly():
         y = Value(math.nan) * 2.0
     assert math.isnan(y.data)
+
+
+@pytest.mark.parametrize(
+    ("base", "exponent", "expected"),
+    [(math.nan, 0.0, math.nan), (-2.0, 2.0, math.nan), (0.0, 2.0, 0.0), (0.0, -1.0, -math.inf)],
+)
+def test_the_exponent_gradient_of_a_power_at_the_edges(base, exponent, expected):
+    # ∂(a^b)/∂b = a^b·ln(a): nan for a nan or negative base, as PyTorch (nan^0 = 1, yet
+    # ln(nan) is nan); 0 at a = 0 with b ≥ 0; −∞ at a = 0 with b < 0 (∞ · ln 0)
+    a, b = Value(base), Value(exponent)
+    (a**b).backward()
+    assert b.grad == expected or (math.isnan(expected) and math.isnan(b.grad))
