@@ -308,7 +308,15 @@ class Value:
         return _record(out, "relu", (self,), local)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
-        """a for a > 0, slope·a otherwise."""
+        """a for a > 0, slope·a otherwise.
+
+        Raises:
+            TypeError: if `slope` is not a real number (a Value slope would record no edge).
+        """
+        if type(slope) is not float and (
+            isinstance(slope, Value) or not isinstance(slope, numbers.Real)
+        ):
+            raise TypeError(f"leaky_relu slope must be a real number, got {type(slope).__name__}")
         a = self.data
         if a > 0:
             return _result(a, "leaky_relu", (self,), (1.0,), self.requires_grad)

@@ -195,3 +195,10 @@ def test_the_exponent_gradient_of_a_power_at_the_edges(base, exponent, expected)
     a, b = Value(base), Value(exponent)
     (a**b).backward()
     assert b.grad == expected or (math.isnan(expected) and math.isnan(b.grad))
+
+
+@pytest.mark.parametrize("slope", [Value(0.1), "0.1", None])
+def test_leaky_relu_slope_must_be_a_number(slope):
+    # a Value slope used to give a node whose data was itself a Value
+    with pytest.raises(TypeError, match=f"slope.*{type(slope).__name__}"):
+        Value(-1.0).leaky_relu(slope)
