@@ -141,6 +141,9 @@ class Source:
         is missing.
         """
         message = (error.msg or "invalid syntax").split(" (")[0]
+        too_long = _number_too_long(self.text_lines, error.msg or "")
+        if too_long is not None:  # Python gives no position for it
+            return "this number is too large for a float", *too_long
         line, column = error.lineno or 1, error.offset or 0
         text = self.text_lines[line - 1] if 0 < line <= len(self.text_lines) else ""
         rest = [text[max(column - 1, 0) :], *self.text_lines[line:]]
@@ -195,6 +198,18 @@ def _last_token(text: str) -> tuple[int, int, str] | None:
     except (tokenize.TokenError, SyntaxError):
         pass  # an unfinished text: the tokens read so far still say where it stops
     return None if last is None else (last.end[0], last.end[1] + 1, last.string)
+
+
+def _number_too_long(lines: list[str], message: str) -> tuple[int, int] | None:
+    """Where the integer is that Python refuses to convert (more digits than its limit)."""
+    limit = re.match(r"Exceeds the limit \((\d+) digits\)", message)
+    if limit is None:
+        return None
+    for line, text in enumerate(lines, start=1):
+        for match in re.finditer(r"\d[\d_]*", text):
+            if sum(c.isdigit() for c in match.group()) > int(limit.group(1)):
+                return line, match.start() + 1
+    return 1, 1
 
 
 def _number_then_name(text: str, column: int, python_says: bool) -> tuple[str, int] | None:

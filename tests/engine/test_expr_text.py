@@ -133,3 +133,12 @@ def test_syntax_error_columns_stay_on_their_line(text):
             line, column = int(found.group(1) or 1), int(found.group(2))
             lines = text.split("\n")
             assert 1 <= line <= len(lines) and 1 <= column <= len(lines[line - 1]) + 1
+
+
+@pytest.mark.parametrize(
+    ("text", "where"), [("9" * 5000, "(column 1)"), ("  x + " + "9" * 4400, "(column 7)")]
+)
+def test_an_integer_past_pythons_digit_limit_is_named_with_its_column(text, where):
+    # Python refuses it without a position; it was reported as "ends too soon, after '999…'"
+    with pytest.raises(ValueError, match=re.escape(f"number is too large for a float {where}")):
+        parse(text, x=1.0)
