@@ -51,6 +51,7 @@ def draw(
         A `Diagram`.
 
     Raises:
+        TypeError: if `root` is not a `Value` or `Tensor`.
         ValueError: for a bad option, an unknown highlight, or too many nodes.
 
     >>> from chainrule import Value

@@ -48,6 +48,18 @@ def role(node: Any, root: Any) -> str:
     return INPUT if node.label is not None else CONSTANT
 
 
+def _check_root(root: Any) -> None:
+    """A graph's root is a Value or a Tensor: anything else gets a TypeError naming its type."""
+    if hasattr(root, "children") and hasattr(root, "requires_grad"):
+        return
+    hint = ""
+    if isinstance(root, (list, tuple)):
+        hint = " (a model with several outputs returns a list: pass one of them, or a loss)"
+    raise TypeError(
+        f"expected a Value or Tensor as the graph's root, got {type(root).__name__}{hint}"
+    )
+
+
 def _generic_names(count: int, taken: set[str]) -> Iterator[str]:
     """Names for `count` unlabelled values: letters while they last, else v₁, v₂ …
 
@@ -80,6 +92,7 @@ class GraphNames:
     """
 
     def __init__(self, root: Any) -> None:
+        _check_root(root)
         self.root = root
         self.order: list[Any] = graph.topological_order(root)
         self.index: dict[Any, int] = {node: i for i, node in enumerate(self.order)}

@@ -53,6 +53,11 @@ def replay(names: GraphNames) -> list[Frame]:
     The graph's gradients are restored afterwards: replaying has no side effect.
     """
     root = names.root
+    if not hasattr(root, "local_grads"):  # backward_steps walks scalar local derivatives
+        raise TypeError(
+            f"the backward pass step by step needs a Value graph, got a {type(root).__name__} "
+            "(draw() shows a Tensor graph; a batched MLP converts with to_scalar())"
+        )
     saved = [(node, node.grad) for node in names.order]
     try:
         for node in names.order:
@@ -197,6 +202,7 @@ def steps(root: Any, *, rankdir: str = "LR", max_nodes: int | None = DEFAULT_MAX
         the frames and the HTML page.
 
     Raises:
+        TypeError: if `root` is not a `Value` (a Tensor's backward is not drawn step by step).
         ValueError: if `root` does not require grad, or the graph is too big.
 
     >>> from chainrule import Value

@@ -28,6 +28,7 @@ def explain(root: Any, wrt: Any = None) -> str:
         The text, lines separated by newlines.
 
     Raises:
+        TypeError: if `root` is not a `Value`.
         ValueError: if `wrt` is not in the graph, or `root` does not require grad.
 
     >>> from chainrule import Value

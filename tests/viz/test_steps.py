@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import svg_helpers as svg
 from conftest import lecture_graph
 
-from chainrule import Value
-from chainrule.viz import steps
+from chainrule import Tensor, Value
+from chainrule.nn import MLP
+from chainrule.viz import draw, explain, steps
 
 
 def test_frames_follow_reverse_topological_order(lecture):
@@ -84,3 +86,21 @@ def test_steps_refuses_huge_graphs():
 def test_same_graph_same_frames():
     first = [f.formulas for f in steps(lecture_graph()[0])]
     assert first == [f.formulas for f in steps(lecture_graph()[0])]
+
+
+@pytest.mark.parametrize("story", [steps, explain, draw])
+def test_a_root_that_is_not_a_graph_is_a_type_error(story):
+    """A model with several outputs returns a list: the error says so, not an AttributeError."""
+    outputs = MLP(2, [3, 2], seed=0)([1.0, 2.0])
+    with pytest.raises(TypeError, match="got list .*several outputs"):
+        story(outputs)
+    with pytest.raises(TypeError, match="got float"):
+        story(1.5)
+
+
+@pytest.mark.parametrize("story", [steps, explain])
+def test_steps_of_a_tensor_graph_is_a_type_error(story):
+    weights = Tensor(np.ones((2, 2)), requires_grad=True, label="W")
+    loss = (weights @ np.ones(2)).tanh().sum()
+    with pytest.raises(TypeError, match="needs a Value graph, got a Tensor"):
+        story(loss)
