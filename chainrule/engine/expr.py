@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Union, cast
 
-from chainrule.engine.expr_check import BINARY, FUNCTIONS, MAX_NODES, validate
+from chainrule.engine.expr_check import BINARY, FUNCTIONS, MAX_NODES, lookalike_note, validate
 from chainrule.engine.expr_text import MAX_DEPTH, MAX_LENGTH, Source
 from chainrule.engine.value import Value
 
@@ -107,16 +107,24 @@ def _normal(name: str) -> str:
 
 # ------------------------------------------------------------------------------- the graph
 def _make_leaves(names: list[str], values: Mapping[str, object]) -> dict[str, Value]:
-    given = {_normal(key): key for key in values}
+    given: dict[str, str] = {}
+    for key in values:
+        other = given.setdefault(_normal(key), key)
+        if other != key:
+            raise ValueError(
+                f"values given for both {other} and {key}, which Python reads as one name"
+            )
     wanted = {_normal(name) for name in names}
     missing = [name for name in names if _normal(name) not in given]
+    unknown = [key for normal, key in given.items() if normal not in wanted]
     if missing:
+        # With a value given for another name, the two may only look alike (Cyrillic х, Latin x).
+        listed = ", ".join(name + (lookalike_note(name) if unknown else "") for name in missing)
         raise MissingValuesError(
-            f"no value given for {', '.join(missing)}: pass each name's number as a keyword "
-            f"argument, e.g. parse(text, {missing[0]}=1.0)",
+            f"no value given for {listed}: pass each name's number as a keyword argument, "
+            f"e.g. parse(text, {missing[0]}=1.0)",
             missing,
         )
-    unknown = [key for normal, key in given.items() if normal not in wanted]
     if unknown:
         verb = "is" if len(unknown) == 1 else "are"
         raise ValueError(

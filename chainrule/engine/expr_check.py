@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import math
+import unicodedata
 
 from chainrule.engine.expr_text import Source
 
@@ -137,7 +138,10 @@ def _call_problem(node: ast.Call) -> Problem | None:
         return "calling the result of an expression is not allowed", at
     name = node.func.id
     if name not in FUNCTIONS:
-        return f"calls to {name!r} are not allowed (functions: {', '.join(FUNCTIONS)})", at
+        return (
+            f"calls to {name!r}{lookalike_note(name)} are not allowed "
+            f"(functions: {', '.join(FUNCTIONS)})"
+        ), at
     for keyword in node.keywords:
         where = (keyword.lineno, keyword.col_offset)
         if keyword.arg is None:
@@ -150,3 +154,16 @@ def _call_problem(node: ast.Call) -> Problem | None:
         takes = "one argument and an optional slope" if most == 2 else "exactly one argument"
         return f"{name}() takes {takes}", at
     return None
+
+
+def lookalike_note(name: str) -> str:
+    """`` (with U+0435 CYRILLIC SMALL LETTER IE)`` for a name with letters outside ASCII.
+
+    Such letters can look like ASCII ones (Cyrillic ``ехр`` is not ``exp``), so a message
+    about the name says which they are; ``""`` for an ASCII name.
+    """
+    letters = dict.fromkeys(c for c in name if not c.isascii())
+    if not letters:
+        return ""
+    described = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, '?')}" for c in letters)
+    return f" (with {described})"

@@ -159,6 +159,24 @@ def test_unknown_values_are_named():
         parse("x + 1", x=1.0, z=2.0)
 
 
+def test_lookalike_names_are_spelled_out():
+    # Cyrillic х (U+0445) is a different name from Latin x, though it looks the same
+    with pytest.raises(MissingValuesError, match=r"х \(with U\+0445 CYRILLIC SMALL LETTER HA\)"):
+        parse("х + 1", x=2.0)
+    with pytest.raises(ValueError, match=r"'ехр' \(with U\+0435 CYRILLIC SMALL LETTER IE"):
+        parse("ехр(x)", x=2.0)
+    with pytest.raises(MissingValuesError, match=r"^no value given for θ1: "):
+        parse("θ1 + 1")  # no other name given: nothing it could be mistaken for
+
+
+def test_two_values_for_one_name_after_unicode_folding_are_refused():
+    # Python reads the full-width ｘ as x; one of the two values used to win silently
+    with pytest.raises(ValueError, match="both x and ｘ"):
+        parse("x + 1", **{"x": 2.0, "ｘ": 3.0})
+    root, _ = parse("ｘ + 1", x=2.0)
+    assert root.data == 3.0
+
+
 def test_values_must_be_numbers_or_values():
     with pytest.raises(TypeError, match="x"):
         parse("x + 1", x="2")
