@@ -32,17 +32,23 @@ def _pairs(predictions: Any, targets: Any) -> tuple[Any, Any]:
     if _is_tensor(predictions):
         dtype = predictions.data.dtype  # float32 models keep computing in float32
         array = np.asarray(targets.data if _is_tensor(targets) else targets, dtype=dtype)
-        if array.size == predictions.data.size and array.shape != predictions.data.shape:
+        # one target per prediction, as on the scalar path: never a silent broadcast
+        _check_counts(predictions.data.size, array.size)
+        if array.shape != predictions.data.shape:
             array = array.reshape(predictions.data.shape)  # (batch,) targets for (batch, 1)
         return predictions, Tensor(array)
     if isinstance(predictions, Value):
         predictions, targets = [predictions], [targets]
     predictions, targets = _flatten(predictions), _flatten(targets)
-    if len(predictions) != len(targets):
-        raise ValueError(f"{len(predictions)} predictions but {len(targets)} targets")
+    _check_counts(len(predictions), len(targets))
+    return predictions, [float(t) for t in targets]
+
+
+def _check_counts(predictions: int, targets: int) -> None:
+    if predictions != targets:
+        raise ValueError(f"{predictions} predictions but {targets} targets")
     if not predictions:
         raise ValueError("a loss of an empty batch")
-    return predictions, [float(t) for t in targets]
 
 
 def _flatten(items: Any) -> list[Any]:
@@ -153,9 +159,8 @@ def cross_entropy(logits: Any, targets: Any, *, reduction: str = "mean") -> Any:
     0.6931
     """
     if _is_tensor(logits):
-        indices = np.asarray(targets.data if _is_tensor(targets) else targets).astype(np.int64)
         _check_reduction(reduction)
-        return tensor.cross_entropy(logits, indices, reduction=reduction)  # fused and stable
+        return tensor.cross_entropy(logits, targets, reduction=reduction)  # fused and stable
     if logits and isinstance(logits[0], Value):
         logits, targets = [logits], [targets]
     if len(logits) != len(_flatten(targets)):

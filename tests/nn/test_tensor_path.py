@@ -56,6 +56,26 @@ def test_cross_entropy_agrees_with_the_scalar_path():
         losses.cross_entropy(tensor, targets, reduction="max")
 
 
+@pytest.mark.parametrize("name", ["mse", "mae", "hinge", "bce", "bce_with_logits"])
+def test_tensor_losses_refuse_a_target_count_the_scalar_path_refuses(name):
+    loss = losses.get_loss(name)
+    # (2, 2) predictions against 2 targets would broadcast to a wrong loss: refused
+    with pytest.raises(ValueError, match="4 predictions but 2 targets"):
+        loss(Tensor(np.full((2, 2), 0.5)), [1.0, 1.0])
+    with pytest.raises(ValueError, match="4 predictions but 2 targets"):
+        loss([Value(0.5)] * 4, [1.0, 1.0])
+    with pytest.raises(ValueError, match="empty batch"):
+        loss(Tensor(np.zeros(0)), [])
+
+
+def test_tensor_cross_entropy_refuses_fractional_class_indices():
+    logits = Tensor(np.zeros((2, 3)), requires_grad=True)
+    with pytest.raises(TypeError, match="integer class indices"):
+        losses.cross_entropy(logits, [0.5, 1.7])  # was silently truncated to [0, 1]
+    whole = losses.cross_entropy(logits, np.array([0.0, 2.0]))  # integral floats are indices
+    assert whole.item() == pytest.approx(np.log(3.0))
+
+
 @pytest.mark.parametrize("name", ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "linear"])
 def test_activations_on_tensors(name):
     data = [-1.5, 0.0, 2.0]
