@@ -191,8 +191,10 @@ class _Evaluator:
         if name == "leaky_relu" and len(arguments) == 2:
             slope = arguments[1]
             if isinstance(slope, Value):
+                slope_node = [*node.args, *(keyword.value for keyword in node.keywords)][1]
                 raise ValueError(
-                    f"the slope of leaky_relu must be a number {self.source.where(*_at(node))}"
+                    f"the slope of leaky_relu must be a number, not an expression of names "
+                    f"{self.source.where(*_at(slope_node))}"
                 )
             options["slope"] = slope
         if isinstance(x, Value):

@@ -197,3 +197,13 @@ def test_domain_errors_of_constants_follow_ieee():
 def test_anomaly_mode_still_reports_nan_from_variables():
     with pytest.raises(FloatingPointError, match="log"), detect_anomaly():
         parse("log(x)", x=-1.0)
+
+
+@pytest.mark.parametrize(
+    ("text", "column"), [("leaky_relu(x, x)", 15), ("2 * leaky_relu(x, slope=x * 2)", 25)]
+)
+def test_a_slope_made_of_names_is_refused_at_the_slope(text, column):
+    with pytest.raises(
+        ValueError, match=rf"slope of leaky_relu must be a number.*\(column {column}\)$"
+    ):
+        parse(text, x=1.0)
