@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.mode import collector_paused
+from chainrule.nn import losses
 from chainrule.nn.losses import get_loss
 from chainrule.nn.optim import Optimizer
 from chainrule.nn.schedules import LRScheduler
@@ -85,8 +86,9 @@ def fit(
     """Train `model` on (X, y) and return the per-epoch history. Never prints.
 
     Integer targets mean classification (accuracy is reported), float targets regression
-    (R²). For ``loss="hinge"`` labels 0/1 are mapped to −1/+1. Metrics are measured on the
-    outputs of the training passes themselves (before each update), as micrograd's demo does.
+    (R²). For the hinge loss (by name or function) labels 0/1 are mapped to −1/+1. Metrics
+    are measured on the outputs of the training passes themselves (before each update), as
+    micrograd's demo does.
 
     Args:
         model: a scalar `MLP` (called per sample) or a model with ``batched = True``.
@@ -118,13 +120,13 @@ def fit(
     >>> len(history), history.records[0].epoch
     (3, 1)
     """
-    X, targets, classes = _prepare(X, y, loss)
+    loss_function = get_loss(loss)
+    X, targets, classes = _prepare(X, y, loss_function)
     if not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"epochs must be a non-negative int, got {epochs!r}")
     size = len(X) if batch_size is None else batch_size
     if not isinstance(size, int) or size < 1:
         raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
-    loss_function = get_loss(loss)
     rng = np.random.default_rng(seed)
     history = History()
     try:
@@ -141,7 +143,9 @@ def fit(
                 total += value * len(batch)
                 outputs.append(predicted)
             predictions = np.concatenate(outputs)[np.argsort(order)]
-            record = _record(epoch, epochs, total / len(X), predictions, y, classes, loss, lr)
+            record = _record(
+                epoch, epochs, total / len(X), predictions, y, classes, loss_function, lr
+            )
             history.records.append(record)
             if schedule is not None:
                 schedule.step()
@@ -154,7 +158,7 @@ def fit(
     return history
 
 
-def _prepare(X: Any, y: Any, loss: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def _prepare(X: Any, y: Any, loss: Callable) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Validated arrays, the targets as the loss wants them, and the classes (None: regression)."""
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y)
@@ -166,8 +170,8 @@ def _prepare(X: Any, y: Any, loss: Any) -> tuple[np.ndarray, np.ndarray, np.ndar
         raise ValueError("cannot fit on an empty data set")
     classification = y.dtype.kind in "iub"
     classes = np.unique(y) if classification else None
-    targets = y if loss == "cross_entropy" else y.astype(np.float64)
-    if loss == "hinge" and classes is not None and set(classes.tolist()) <= {0, 1}:
+    targets = y if loss is losses.cross_entropy else y.astype(np.float64)
+    if loss is losses.hinge and classes is not None and set(classes.tolist()) <= {0, 1}:
         targets = 2.0 * y - 1.0  # hinge wants labels ±1
     return X, targets, classes
 
@@ -178,7 +182,7 @@ def _step(model: Any, X: np.ndarray, targets: np.ndarray, loss: Callable, optimi
     if getattr(model, "batched", False):
         from chainrule.engine.tensor import Tensor
 
-        outputs = model(Tensor(X))
+        outputs = model(Tensor(X, dtype=getattr(model, "dtype", None)))  # the model's float type
         predicted = np.asarray(outputs.data, dtype=np.float64)
         value = loss(outputs, targets)
     else:
@@ -200,7 +204,7 @@ def _record(
     predictions: np.ndarray,
     y: np.ndarray,
     classes: np.ndarray | None,
-    loss: Any,
+    loss: Callable,
     lr: float,
 ) -> EpochRecord:
     if predictions.ndim == 2 and predictions.shape[1] == 1:
@@ -214,7 +218,7 @@ def _record(
     if predictions.ndim == 2:
         predicted = predictions.argmax(axis=1)
     else:  # one output: a score (threshold 0) or, for bce, a probability (threshold ½)
-        threshold = 0.5 if loss == "bce" else 0.0
+        threshold = 0.5 if loss is losses.bce else 0.0
         predicted = np.where(predictions > threshold, classes[-1], classes[0])
     accuracy = float(np.mean(predicted == np.asarray(y)))
     return EpochRecord(epoch, loss_value, accuracy, None, lr, epochs)

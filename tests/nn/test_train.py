@@ -128,3 +128,39 @@ def test_bad_arguments():
         fit(model, X, y, loss="nope", optimizer=optimizer, epochs=1)
     with pytest.raises(ValueError, match="shape"):
         fit(model, X[:, 0], y, loss="mse", optimizer=optimizer, epochs=1)
+
+
+def test_a_loss_given_as_a_function_is_treated_as_its_name():
+    # hinge maps labels 0/1 to ±1, bce thresholds probabilities at ½: by function as by name
+    from chainrule.nn import bce, hinge
+
+    X, y = make_xor(8, seed=0)
+    for name, function, activation in (("hinge", hinge, None), ("bce", bce, "sigmoid")):
+        by_name, by_function = (MLP(2, [4, 1], output_activation=activation, seed=0) for _ in "ab")
+        named = fit(by_name, X, y, loss=name, optimizer=SGD(by_name.parameters(), lr=0.1), epochs=3)
+        passed = fit(
+            by_function,
+            X,
+            y,
+            loss=function,
+            optimizer=SGD(by_function.parameters(), lr=0.1),
+            epochs=3,
+        )
+        assert named.records == passed.records
+
+
+def test_a_float32_batched_model_is_fed_float32():
+    from chainrule.nn import batched
+
+    seen = []
+
+    class Recording(batched.MLP):
+        def __call__(self, x):
+            seen.append(x.dtype)
+            return super().__call__(x)
+
+    X, y = make_xor(8, seed=0)
+    model = Recording(2, [4, 1], seed=0, dtype=np.float32)
+    fit(model, X, y, loss="hinge", optimizer=SGD(model.parameters(), lr=0.1), epochs=2)
+    assert seen == [np.float32, np.float32]
+    assert model.layers[0].w.grad.dtype == np.float32
