@@ -112,7 +112,14 @@ class Source:
                 f"syntax error: {message} {self.where_character(line, column)}"
             ) from None
         except (RecursionError, MemoryError):
-            raise ValueError("expression nested too deeply for Python's parser") from None
+            # CPython's parser also overflows while explaining long invalid input (``x y y …``)
+            second = self._second_operand((1, 1), (len(self.text_lines), len(self.text_lines[-1])))
+            if second is not None:
+                message = "an operator is missing between two operands"
+                raise ValueError(
+                    f"syntax error: {message} {self.where_character(*second)}"
+                ) from None
+            raise ValueError("expression too complex for Python's parser") from None
 
     def segment(self, node: ast.expr) -> str:
         """The text of a node (joined with newlines when it spans lines)."""

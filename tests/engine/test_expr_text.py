@@ -45,6 +45,14 @@ def test_deep_or_long_input_fails_fast_with_value_error(text):
         parse(text, x=1.0, y=1.0)
 
 
+@pytest.mark.parametrize("text", ["x" + " y" * 4000, "(x +\n" + " y" * 3000 + ")"])
+def test_many_operands_in_a_row_are_a_missing_operator_not_deep_nesting(text):
+    # CPython's parser runs out of memory explaining these flat texts; the message said
+    # "nested too deeply", though nothing is nested
+    with pytest.raises(ValueError, match=r"operator is missing between two operands \("):
+        parse(text, x=1.0, y=1.0)
+
+
 def test_deep_but_allowed_expressions_parse():
     root, leaves = parse("-" * 150 + "x", x=2.0)
     assert root.data == 2.0
