@@ -12,7 +12,7 @@ import importlib
 import json
 import math
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +93,10 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
     }
     text = _dumps(document)
     target = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.")
+    # Created as open() creates files (0666 less the umask: mkstemp's 0600 would make a saved
+    # model unreadable to others), exclusively, under a name no other writer picks.
+    temporary = target.parent / f".{target.name}.{secrets.token_hex(8)}.tmp"
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(text)
@@ -143,10 +146,12 @@ def load(path: str | os.PathLike[str]) -> Module:
         raise ValueError(f"{path}: not a chainrule model file (not UTF-8 text)") from None
     except json.JSONDecodeError as error:
         raise ValueError(f"{path}: not valid JSON (truncated or corrupt?): {error}") from None
+    except RecursionError:
+        raise ValueError(f"{path}: not a chainrule model file (JSON nested too deeply)") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValueError(f"{path}: not a chainrule model file (no format {FORMAT!r})")
     version = document.get("version")
-    if not isinstance(version, int) or not 1 <= version <= VERSION:
+    if type(version) is not int or not 1 <= version <= VERSION:
         raise ValueError(f"{path}: unsupported format version {version!r} (this reads {VERSION})")
     kind = document.get("kind")
     cls = _resolve(kind) if isinstance(kind, str) else None
@@ -161,7 +166,7 @@ def load(path: str | os.PathLike[str]) -> Module:
         raise ValueError(f"{path}: bad architecture for a {kind}: {error}") from None
     try:
         model.load_state_dict({name: _decode(name, v) for name, v in parameters.items()})
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, OverflowError) as error:
         raise ValueError(f"{path}: the weights do not fit a {kind}: {error}") from None
     return model
 
@@ -173,5 +178,7 @@ def _decode(name: str, value: Any) -> Any:
             raise ValueError(f"{name}: an array needs 'shape' and 'data' lists")
         if math.prod(shape) != len(data):
             raise ValueError(f"{name}: shape {shape} does not hold {len(data)} numbers")
+        if not all(type(x) is float or type(x) is int for x in data):  # NumPy makes null nan
+            raise ValueError(f"{name}: 'data' must be a list of numbers")
         return np.asarray(data, dtype=np.float64).reshape(shape)
     return value

@@ -57,6 +57,8 @@ def corrupt(tmp_path, change):
         (lambda d: d["parameters"].update({"layers.0.neurons.0.b": "x"}), "expected a number"),
         (lambda d: d["config"].update(activation="swish"), "bad architecture.*unknown activation"),
         (lambda d: d.update(config=[]), "must be JSON objects"),
+        (lambda d: d.update(version=True), "unsupported format version True"),
+        (lambda d: d["parameters"].update({"layers.0.neurons.0.b": 10**400}), "do not fit"),
     ],
 )
 def test_mismatched_files_raise_value_error(tmp_path, change, message):
@@ -76,6 +78,18 @@ def test_truncated_and_foreign_files(tmp_path):
     path.write_bytes(b"\x80\x04\x95pickle")
     with pytest.raises(ValueError, match="not UTF-8 text"):
         load(path)
+    path.write_text("[" * 100_000)
+    with pytest.raises(ValueError, match="nested too deeply"):
+        load(path)
+
+
+def test_a_saved_file_gets_the_mode_open_would_give(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        save(MLP(2, [1], seed=0), tmp_path / "model.json")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "model.json").stat().st_mode & 0o777 == 0o644
 
 
 def test_custom_activation_cannot_be_saved(tmp_path):
@@ -109,3 +123,8 @@ def test_batched_models_round_trip_with_arrays(tmp_path):
     (tmp_path / "b.json").write_text(json.dumps(document))
     with pytest.raises(ValueError, match=r"shape \[3, 2\] does not hold 8 numbers"):
         load(tmp_path / "b.json")
+    for bad in ([None] * 8, [True] * 8, ["1"] * 8, [10**400] * 8):  # null was read as nan
+        document["parameters"]["layers.0.w"] = {"shape": [2, 4], "data": bad}
+        (tmp_path / "b.json").write_text(json.dumps(document))
+        with pytest.raises(ValueError, match="do not fit"):
+            load(tmp_path / "b.json")
