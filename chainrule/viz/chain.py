@@ -85,7 +85,7 @@ def step_formulas(
 
 def _as_factor(text: str) -> str:
     """Parenthesise a sum, difference or negation used as a factor: ``x − 1`` → ``(x − 1)``."""
-    if text.startswith("−"):
+    if text.startswith("−") or " if " in text:  # a negation, or ReLU's "1 if a > 0 else 0"
         return f"({text})"
     depth = 0
     for n, character in enumerate(text):
@@ -120,8 +120,15 @@ def path_lines(names: GraphNames, path: graph.Path) -> tuple[str, str, str, floa
     return symbols, formulas, numbers, path.product
 
 
-def chain_rule_lines(names: GraphNames, leaf: Any) -> list[str]:
+def chain_rule_lines(names: GraphNames, leaf: Any, *, max_paths: int | None = None) -> list[str]:
     """The chain rule for ∂root/∂leaf, summed over every path from the leaf to the root.
+
+    Args:
+        names: the graph's names.
+        leaf: the value to differentiate with respect to.
+        max_paths: list the paths only when there are at most this many (None: always);
+            past it, only their number and the sum (a model has one path per neuron it
+            passes through, so their number grows exponentially with depth).
 
     >>> from chainrule import Value
     >>> t1, t2 = Value(0.5, label="θ1"), Value(-1.5, label="θ2")
@@ -134,8 +141,17 @@ def chain_rule_lines(names: GraphNames, leaf: Any) -> list[str]:
     = 2(θ1·θ2·x − y) · 1 · x · θ2
     = (−5) · 1 · 2 · (−1.5) = 15
     """
-    found = graph.paths(names.root, leaf)
     lhs = names.partial(names.root, leaf)
+    leaf_name, root_name = names.name(leaf), names.name(names.root)
+    if max_paths is not None:
+        count, total = path_count_and_sum(names, leaf)
+        if count > max_paths:
+            return [
+                f"{lhs} = sum over {count} paths from {leaf_name} to {root_name} "
+                "(too many to write out):",
+                f"= {format_number(total)}",
+            ]
+    found = graph.paths(names.root, leaf)
     if len(found) == 1:
         symbols, formulas, numbers, product = path_lines(names, found[0])
         lines = [f"{lhs} = {symbols}"]
@@ -143,7 +159,6 @@ def chain_rule_lines(names: GraphNames, leaf: Any) -> list[str]:
             lines.append(f"= {formulas}")
         lines.append(f"= {numbers} = {format_number(product)}")
         return lines
-    leaf_name, root_name = names.name(leaf), names.name(names.root)
     lines = [f"{lhs} = sum over {len(found)} paths from {leaf_name} to {root_name}:"]
     for number, path in enumerate(found, start=1):
         symbols, formulas, numbers, product = path_lines(names, path)
@@ -155,3 +170,26 @@ def chain_rule_lines(names: GraphNames, leaf: Any) -> list[str]:
     )
     lines.append(f"= {terms} = {format_number(total)}")
     return lines
+
+
+def path_count_and_sum(names: GraphNames, leaf: Any) -> tuple[int, float]:
+    """How many paths lead from `leaf` to the root, and the sum of their products.
+
+    Both without listing the paths: in creation order (operands first), a node's count is the
+    sum of its operands' counts and its derivative with respect to the leaf is
+    Σ local derivative · the operand's (forward-mode accumulation), so the work grows with the
+    number of edges, not of paths.
+    """
+    count = {names.id(leaf): 1}
+    derivative = {names.id(leaf): 1.0}
+    for node in names.order[names.id(leaf) + 1 :]:
+        paths, total = 0, 0.0
+        for child, local in zip(node.children, node.local_grads):
+            c = names.id(child)
+            if c in count:
+                paths += count[c]
+                total += local * derivative[c]
+        if paths:
+            count[names.id(node)], derivative[names.id(node)] = paths, total
+    root = names.id(names.root)
+    return count.get(root, 0), derivative.get(root, 0.0)

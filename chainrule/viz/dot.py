@@ -116,14 +116,14 @@ def build_diagram(
     blank); `caption` replaces the notes and legend above the graph.
     """
     names = scene.names
-    marked_nodes, marked_edges = _highlighted(names, highlight)
+    marked = _highlighted(names, highlight)
     body = scene.body(
-        lambda node: _value_lines(scene, node, marked_nodes, grads),
-        lambda key: _neuron_lines(scene, key, grads),
+        lambda node: _value_lines(scene, node, marked, grads),
+        lambda key: _neuron_lines(scene, key, marked, grads),
         rankdir=rankdir,
     )
     for edge in scene.edges():
-        body.append(_edge_line(scene, edge, edge_labels, marked_nodes, marked_edges))
+        body.append(_edge_line(scene, edge, edge_labels, marked))
     notes = _notes(scene, highlight, grads)
     if caption is not None:
         notes = style.text_block(caption, size=12, bold_first=True)
@@ -156,30 +156,27 @@ def build_diagram(
     return Diagram(digraph, node_count=scene.node_count)
 
 
-def _highlighted(names: GraphNames, leaf: Any) -> tuple[set[int], set[tuple[int, int]]]:
-    if leaf is None:
-        return set(), set()
-    from chainrule.engine import graph
+def _highlighted(names: GraphNames, leaf: Any) -> set[int]:
+    """Every node on a path from `leaf` to the root: the nodes that depend on the leaf.
 
-    nodes: set[int] = set()
-    edges: set[tuple[int, int]] = set()
-    for path in graph.paths(names.root, leaf):
-        ids = [names.id(node) for node in path.nodes]
-        nodes.update(ids)
-        edges.update(zip(ids[1:], ids))  # (operand, result)
-    return nodes, edges
+    Every node of the graph reaches the root, so a node lies on such a path exactly when one
+    of its operands does; one pass in creation order (operands first) finds them all, for
+    Values and Tensors alike and however many paths there are. An edge is on a path when the
+    value it leaves is.
+    """
+    if leaf is None:
+        return set()
+    marked = {names.id(leaf)}
+    for node in names.order[names.id(leaf) + 1 :]:
+        if any(names.id(child) in marked for child in node.children):
+            marked.add(names.id(node))
+    return marked
 
 
 def _notes(scene: Scene, highlight: Any, grads: dict[int, Any] | None) -> str:
     lines: list[str] = []
     if highlight is not None:
-        chain = chain_rule_lines(scene.names, highlight)
-        paths = "paths" if chain[0].endswith(":") else "path"  # a sum over several paths
-        name, full = scene.names.name(highlight), scene.names.full_name(highlight)
-        if full != name:  # a model parameter: its short name, then the label it stands for
-            name = f"{name} ({full})"
-        lines.append(f"Chain rule for {name}, along the red {paths}:")
-        lines.extend(chain)
+        lines.extend(_chain_rule_caption(scene, highlight))
     if scene.show_grad and not scene.backward_ran and grads is None:
         lines.append(f"backward() has not run yet: gradients are blank ({BLANK}), not zero")
     legend = style.legend(scene.show_grad, scene.names.name(scene.names.root))
@@ -187,6 +184,26 @@ def _notes(scene: Scene, highlight: Any, grads: dict[int, Any] | None) -> str:
         return f'<<FONT POINT-SIZE="10">{legend}</FONT>>'
     block = style.text_block(lines, size=12, bold_first=highlight is not None)[1:-1]
     return f'<{block}<BR/><FONT POINT-SIZE="10">{legend}</FONT><BR ALIGN="LEFT"/>>'
+
+
+#: The caption writes out every chain-rule path up to this many; past it, their number and sum.
+MAX_CAPTION_PATHS = 6
+
+
+def _chain_rule_caption(scene: Scene, leaf: Any) -> list[str]:
+    names = scene.names
+    name, full = names.name(leaf), names.full_name(leaf)
+    if full != name:  # a model parameter: its short name, then the label it stands for
+        name = f"{name} ({full})"
+    if not hasattr(names.root, "local_grads"):  # a Tensor: each edge is a Jacobian, not a number
+        lines = [f"The gradient of {names.name(names.root)} reaches {name} along the red paths"]
+        grad = scene.grad_value(leaf)
+        if grad is not None and scene.show_grad:
+            lines.append(f"{names.partial(names.root, leaf)} = {format_data(grad)}")
+        return lines
+    chain = chain_rule_lines(names, leaf, max_paths=MAX_CAPTION_PATHS)
+    paths = "paths" if chain[0].endswith(":") else "path"  # a sum over several paths
+    return [f"Chain rule for {name}, along the red {paths}:", *chain]
 
 
 _OP_STYLE = (
@@ -243,7 +260,9 @@ def _subtitle(scene: Scene, node: Any, title: str, name: str) -> str | None:
 _MAX_SUBTITLE = 18
 
 
-def _neuron_lines(scene: Scene, key: str, grads: dict[int, Any] | None) -> list[str]:
+def _neuron_lines(
+    scene: Scene, key: str, marked: set[int], grads: dict[int, Any] | None
+) -> list[str]:
     output = scene.model.neuron_outputs[key]
     i = scene.names.id(output)
     grad = scene.grad_value(output) if grads is None else grads.get(i)
@@ -256,27 +275,26 @@ def _neuron_lines(scene: Scene, key: str, grads: dict[int, Any] | None) -> list[
         grad=style.grad_text(grad) if scene.show_grad else None,
         fill=style.grad_fill(grad if isinstance(grad, float) else None),
         header=style.HEADER_FILL["intermediate"],
-        border=style.BORDER["parameter"],
+        border=style.HIGHLIGHT if i in marked else style.BORDER["parameter"],
     )
-    return [f"v{i} [id=v{i} label={label} tooltip={_quote(key)}]"]
+    penwidth = ' penwidth="2.5"' if i in marked else ""
+    return [f"v{i} [id=v{i} label={label} tooltip={_quote(key)}{penwidth}]"]
 
 
-def _edge_line(
-    scene: Scene,
-    edge: Edge,
-    edge_labels: bool,
-    marked_nodes: set[int],
-    marked_edges: set[tuple[int, int]],
-) -> str:
+def _edge_line(scene: Scene, edge: Edge, edge_labels: bool, marked: set[int]) -> str:
     suffix = "" if edge.position is None else f"_{edge.position}"
     attributes = [f"id=e_{edge.tail}_{edge.head}{suffix}"]
     is_op_edge = edge.tail.startswith("op")
-    if (edge.operand, edge.result) in marked_edges or (is_op_edge and edge.result in marked_nodes):
+    # the value the edge leaves: opN → vN carries N; vC → opN (or → a collapsed neuron) C
+    on_path = int(edge.tail[2:] if is_op_edge else edge.tail[1:]) in marked
+    if on_path:
         attributes.append(f'color="{style.HIGHLIGHT}" penwidth=2.5')
     if edge_labels and edge.position is not None:
         attributes.append(f"label={_quote(scene.edge_text(edge.result, edge.position))}")
     if is_op_edge:
         attributes.append("arrowsize=0.6")
     elif edge.operand is None:  # between collapsed neurons: dense layers draw many of these
-        attributes.append('color="#7a7a7a80" penwidth=0.7 arrowsize=0.5')
+        attributes.append(
+            "arrowsize=0.5" if on_path else 'color="#7a7a7a80" penwidth=0.7 arrowsize=0.5'
+        )
     return f"{edge.tail} -> {edge.head} [{' '.join(attributes)}]"

@@ -13,6 +13,7 @@ from chainrule import Value
 from chainrule.engine.tensor import Tensor
 from chainrule.nn import MLP
 from chainrule.viz import draw
+from chainrule.viz.format import format_number
 
 XLINK_TITLE = "{http://www.w3.org/1999/xlink}title"
 
@@ -136,3 +137,54 @@ def test_full_model_graph_draws_neurons_in_order(
     for kind, found in (("neurons", neurons), ("weights", weights if check_weights else {})):
         for group, indices in _reading_order(found, rankdir).items():
             assert indices == sorted(indices), f"{kind} of {group} read {indices} ({rankdir})"
+
+
+def red_edges(source: str) -> set[tuple[str, str]]:
+    return set(re.findall(r"^\t(\w+) -> (\w+) \[[^\n]*#d1242f", source, flags=re.M))
+
+
+def test_highlight_on_a_tensor_graph_marks_its_paths():
+    weights = Tensor(np.full((3, 2), 0.5), requires_grad=True, label="W")
+    bias = Tensor(np.zeros(2), requires_grad=True, label="b")
+    hidden = (Tensor(np.ones((4, 3)), label="X") @ weights).tanh()
+    loss = (hidden + bias).sum()
+    loss.backward()
+    source = draw(loss, highlight="W").source
+    red = red_edges(source)
+    ids = dict(re.findall(r'^\t(v\d+) \[[^\n]*tooltip="([^"]+)"', source, flags=re.M))
+    node = {tooltip: node for node, tooltip in ids.items()}
+    product = "op" + node["X @ W"][1:]
+    assert (node["W"], product) in red and (node["X"], product) not in red
+    total = "op" + node["tanh(X @ W) + b"][1:]
+    assert (node["tanh(X @ W)"], total) in red and (node["b"], total) not in red
+    assert "reaches W along the red paths" in source
+    assert "∂L/∂W = (3, 2)" in source
+
+
+def test_highlight_with_collapsed_neurons_marks_the_neurons_on_the_path():
+    model = MLP(2, [3, 1], activation="relu", seed=0)
+    loss = mlp_loss(model)
+    loss.backward()
+    source = draw(loss, collapse="neuron", highlight="layers.0.neurons.1.w.0").source
+    neurons = {
+        label: int(node[1:])
+        for node, label in re.findall(r'^\t(v\d+) \[[^\n]*tooltip="([^"]+)"', source, flags=re.M)
+    }
+    red = red_edges(source)
+    on_path = f"v{neurons['layers.0.neurons.1']}", f"v{neurons['layers.1.neurons.0']}"
+    off_path = f"v{neurons['layers.0.neurons.0']}", f"v{neurons['layers.1.neurons.0']}"
+    assert on_path in red and off_path not in red
+    # the ReLU's local derivative is a factor in parentheses, not "w · 1 if z > 0 else 0 · 1"
+    assert "(1 if z[0.1] &gt; 0 else 0)" in source
+
+
+def test_highlight_in_a_deep_model_sums_the_paths_without_writing_each():
+    model = MLP(2, [4, 4, 4, 1], activation="tanh", seed=1)
+    loss = mlp_loss(model)
+    loss.backward()
+    weight = model.layers[0].neurons[0].w[0]
+    source = draw(loss, collapse="neuron", highlight=weight).source
+    caption = re.search(r"label=<<FONT POINT-SIZE=\"12\">(.*?)</FONT>", source).group(1)
+    lines = caption.split('<BR ALIGN="LEFT"/>')
+    assert "sum over 16 paths" in lines[1] and "path 1" not in caption
+    assert lines[2] == f"= {format_number(weight.grad)}"
