@@ -18,13 +18,10 @@ from chainrule.engine import tensor
 from chainrule.engine import value_softmax as _lists
 from chainrule.engine.tensor import Tensor
 from chainrule.engine.value import Value
+from chainrule.nn.module import _is_tensor
 
 REDUCTIONS = ("mean", "sum")
 _LOG_FLOOR = -100.0  # PyTorch clamps log(p) at −100 in binary cross-entropy
-
-
-def _is_tensor(x: object) -> bool:
-    return isinstance(x, Tensor)
 
 
 def _pairs(predictions: Any, targets: Any) -> tuple[Any, Any]:

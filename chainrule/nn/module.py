@@ -8,19 +8,26 @@ of these (indexed by position). Names are the dotted attribute paths
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
+from chainrule.engine.tensor import Tensor
 from chainrule.engine.value import Value
 
 Parameter = Any  # a Value, or a Tensor that requires grad
 
 
 def _is_tensor(x: object) -> bool:
-    """True for a chainrule Tensor (duck-typed, so nn works before the Tensor module exists)."""
-    return isinstance(getattr(x, "data", None), np.ndarray) and hasattr(x, "requires_grad")
+    """True for a chainrule Tensor (whose grad is None or an array, where a Value's is a float)."""
+    return isinstance(x, Tensor)
+
+
+def zero_grads(parameters: Iterable[Parameter]) -> None:
+    """Reset each gradient as PyTorch does: None for a Tensor; 0.0 for a Value (a float)."""
+    for p in parameters:
+        p.grad = None if _is_tensor(p) else 0.0
 
 
 class Module:
@@ -51,7 +58,7 @@ class Module:
         stack.reverse()
         while stack:  # iterative, depth-first, in definition order
             name, item = stack.pop()
-            if isinstance(item, Value) or _is_tensor(item):
+            if isinstance(item, (Value, Tensor)):
                 if item.requires_grad:
                     yield name, item
             elif isinstance(item, Module):
@@ -79,8 +86,7 @@ class Module:
 
     def zero_grad(self) -> None:
         """Reset every parameter's gradient (0.0 for a Value, None for a Tensor)."""
-        for p in self.parameters():
-            p.grad = None if _is_tensor(p) else 0.0
+        zero_grads(self.parameters())
 
     def label_parameters(self) -> None:
         """Set each parameter's label to its dotted name, so diagrams show where it lives."""

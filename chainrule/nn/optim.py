@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.nn.module import _is_tensor
+from chainrule.nn.module import _is_tensor, zero_grads
 
 
 def _sqrt(x: Any) -> Any:
@@ -54,8 +54,7 @@ class Optimizer:
 
     def zero_grad(self) -> None:
         """Reset every parameter's gradient (0.0 for a Value, None for a Tensor)."""
-        for p in self.params:
-            p.grad = None if _is_tensor(p) else 0.0
+        zero_grads(self.params)
 
     def step(self) -> None:
         """Update every parameter from its gradient; Tensors whose grad is None are skipped."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from chainrule import Value
+from chainrule import Tensor, Value
 from chainrule.nn import MLP, Module
 
 
@@ -55,16 +55,10 @@ def test_load_state_dict_is_strict():
     assert model.state_dict() == before
 
 
-class ArrayParameter:
-    def __init__(self, data):
-        self.data = np.asarray(data, dtype=np.float64)
-        self.grad = None
-        self.requires_grad = True
-
-
 class Mixed(Module):
     def __init__(self):
-        self.weight = ArrayParameter([[1.0, 2.0], [3.0, 4.0]])
+        self.weight = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        self.inputs = Tensor([1.0])  # requires no grad: not a parameter
         self.scale = Value(2.0)
         self.frozen = Value(1.0, requires_grad=False)
         self.blocks = [MLP(1, [1], seed=0)]

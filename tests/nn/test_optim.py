@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from chainrule import Value
+from chainrule import Tensor, Value
 from chainrule.nn import SGD, Adam, AdamW, CosineAnnealingLR, ExponentialLR, RMSProp, StepLR
 from chainrule.nn.optim import RMSprop
 
@@ -59,14 +59,8 @@ def test_rmsprop_first_step_by_hand():
     assert RMSprop is RMSProp
 
 
-def test_zero_grad_and_tensor_like_parameters_are_updated_in_place():
-    class FakeTensor:  # what the optimizers rely on: ndarray data, grad None or an array
-        def __init__(self, data):
-            self.data = np.asarray(data, dtype=np.float64)
-            self.grad = None
-            self.requires_grad = True
-
-    t = FakeTensor([1.0, 2.0])
+def test_zero_grad_and_tensor_parameters_are_updated_in_place():
+    t = Tensor([1.0, 2.0], requires_grad=True)
     storage = t.data
     optimizer = Adam([t], lr=0.1)
     optimizer.step()  # grad None: skipped
