@@ -18,7 +18,7 @@ class Diagram:
 
     Attributes:
         digraph: the `graphviz.Digraph` that holds the source.
-        node_count: how many nodes the picture has (used to cap raster sizes).
+        node_count: how many nodes the picture has.
     """
 
     def __init__(self, digraph: graphviz.Digraph, *, node_count: int = 0) -> None:
@@ -46,7 +46,7 @@ class Diagram:
         """
         if format in ("gv", "dot"):
             return self.source.encode("utf-8")
-        return _render.pipe(self.source, format, renderer=renderer, node_count=self.node_count)
+        return _render.pipe(self.source, format, renderer=renderer)
 
     def render(
         self,

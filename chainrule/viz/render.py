@@ -48,7 +48,8 @@ def find_renderer(renderer: str | os.PathLike[str] | None = None, *, format: str
     if explicit is not None:
         found = shutil.which(os.fspath(explicit))
         if found is None:
-            raise RendererNotFound(f"renderer {os.fspath(explicit)!r} was not found")
+            source = "" if renderer is not None else " (set by CHAINRULE_DOT)"
+            raise RendererNotFound(f"renderer {os.fspath(explicit)!r}{source} was not found")
         return found
     if format == "pdf":
         dot = shutil.which("dot")
@@ -79,8 +80,6 @@ def pipe(
     format: str,
     *,
     renderer: str | os.PathLike[str] | None = None,
-    node_count: int = 0,
-    engine_args: tuple[str, ...] = (),
 ) -> bytes:
     """Render DOT `source` to `format` and return the bytes.
 
@@ -92,7 +91,7 @@ def pipe(
     if format not in FORMATS:
         raise ValueError(f"unknown format {format!r}: expected one of {', '.join(FORMATS)}")
     program = find_renderer(renderer, format=format)
-    command = [program, f"-T{format}", *engine_args]
+    command = [program, f"-T{format}"]
     if format == "png":
         size = MAX_PIXELS / PNG_DPI  # inches; "size" only ever shrinks a drawing
         command += [f"-Gdpi={PNG_DPI}", f"-Gsize={size:.2f},{size:.2f}"]

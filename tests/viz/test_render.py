@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import struct
 import sys
 from pathlib import Path
 
 import pytest
 
+from chainrule import Value
 from chainrule.viz import Diagram, RendererNotFound, draw, render
 from chainrule.viz.render import RenderError, find_renderer
 
@@ -105,11 +107,30 @@ def test_explicit_renderer_and_environment_variable(diagram, tmp_path, monkeypat
         find_renderer("no-such-renderer-here")
 
 
+def test_a_missing_renderer_named_by_the_environment_says_so(monkeypatch):
+    monkeypatch.setenv("CHAINRULE_DOT", "no-such-renderer-here")
+    with pytest.raises(
+        RendererNotFound, match="'no-such-renderer-here' \\(set by CHAINRULE_DOT\\)"
+    ):
+        find_renderer()
+
+
 def test_png_size_is_capped(diagram, tmp_path):
     script = fake_renderer(tmp_path)
     diagram.pipe("png", renderer=str(script))
     arguments = (tmp_path / "args.txt").read_text()
     assert "-Tpng" in arguments and "-Gdpi=" in arguments and "-Gsize=" in arguments
+
+
+def test_a_wide_png_is_scaled_down_to_the_cap(tmp_path):
+    """A 60-op chain is about 120 inches wide at 144 dpi: the renderer must shrink it."""
+    x = Value(1.0, label="x")
+    for _ in range(60):
+        x = x * 1.01
+    x.backward()
+    png = draw(x).render(tmp_path / "chain.png").read_bytes()
+    width, height = struct.unpack(">II", png[16:24])  # the IHDR chunk
+    assert 0.9 * render.MAX_PIXELS < width <= render.MAX_PIXELS and 0 < height < width
 
 
 def test_failing_renderer_raises_and_writes_nothing(diagram, tmp_path):
