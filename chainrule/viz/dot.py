@@ -61,8 +61,7 @@ def draw(
     >>> "× 3" in diagram.source, "grad 3" in diagram.source
     (True, True)
     """
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
+    check_rankdir(rankdir)
     if collapse not in (None, "neuron"):
         raise ValueError(f"collapse must be None or 'neuron', got {collapse!r}")
     with collector_paused():
@@ -81,6 +80,12 @@ def draw(
         )
     with collector_paused():
         return build_diagram(scene, rankdir=rankdir, edge_labels=edge_labels, highlight=leaf)
+
+
+def check_rankdir(rankdir: str) -> None:
+    """Raise ValueError unless `rankdir` is a Graphviz layout direction (dot ignores others)."""
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
 
 
 def find_node(names: GraphNames, wanted: Any) -> Any:

@@ -17,7 +17,7 @@ from chainrule.engine import graph
 from chainrule.viz import style
 from chainrule.viz.chain import seed_formula, step_formulas
 from chainrule.viz.diagram import Diagram
-from chainrule.viz.dot import DEFAULT_MAX_NODES, build_diagram
+from chainrule.viz.dot import DEFAULT_MAX_NODES, build_diagram, check_rankdir
 from chainrule.viz.format import BLANK, format_data
 from chainrule.viz.naming import GraphNames
 from chainrule.viz.scene import Scene
@@ -111,6 +111,7 @@ class Steps(Sequence[Frame]):
     def __init__(
         self, root: Any, *, rankdir: str = "LR", max_nodes: int | None = DEFAULT_MAX_NODES
     ) -> None:
+        check_rankdir(rankdir)
         self.names = GraphNames(root)
         self.scene = Scene(self.names, collapse=None, show_grad=True)
         if max_nodes is not None and self.scene.node_count > max_nodes:
@@ -203,7 +204,8 @@ def steps(root: Any, *, rankdir: str = "LR", max_nodes: int | None = DEFAULT_MAX
 
     Raises:
         TypeError: if `root` is not a `Value` (a Tensor's backward is not drawn step by step).
-        ValueError: if `root` does not require grad, or the graph is too big.
+        ValueError: if `root` does not require grad, the graph is too big, or `rankdir` is
+            not a layout direction.
 
     >>> from chainrule import Value
     >>> a = Value(2.0, label="a"); b = Value(-3.0, label="b")

@@ -104,3 +104,9 @@ def test_steps_of_a_tensor_graph_is_a_type_error(story):
     loss = (weights @ np.ones(2)).tanh().sum()
     with pytest.raises(TypeError, match="needs a Value graph, got a Tensor"):
         story(loss)
+
+
+def test_steps_refuses_an_unknown_rankdir(lecture):
+    loss, *_ = lecture
+    with pytest.raises(ValueError, match="rankdir must be one of"):
+        steps(loss, rankdir="sideways")
