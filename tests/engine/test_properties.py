@@ -160,7 +160,7 @@ def _names(text: str) -> dict[str, float]:
     return {name: 0.5 for name in set(re.findall(r"[^\W\d]\w*", text)) if name not in FUNCTIONS}
 
 
-def _parse_or_value_error(text: str, **values: float) -> None:
+def _parse_or_value_error(text: str, /, **values: float) -> None:
     try:
         root, _ = parse(text, **values)
     except ValueError:
