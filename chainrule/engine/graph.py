@@ -1,10 +1,11 @@
 """Graph walks: topological order, the backward pass (whole or step by step), chain-rule paths.
 
 Every walk is iterative (explicit stacks), so chains deeper than Python's recursion limit
-work. Nodes are anything with `children`, `local_grads`, `grad`, `requires_grad` and the
-engine's creation serial: `Value` and `Tensor` alike. Because a node is always created after
-its operands, creation order is a topological order; sorting by it is cheaper than a
-depth-first post-order walk and gives the same order on every run.
+work. `topological_order` and `paths` take any node with `children` and the engine's creation
+serial (`Value` and `Tensor` alike); the backward pass is `Value`'s (a Tensor has its own, in
+tensor_backward.py) and reads its edge slots directly, as it is the hot loop. Because a node
+is always created after its operands, creation order is a topological order; sorting by it
+is cheaper than a depth-first post-order walk and gives the same order on every run.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from chainrule.engine.mode import MODE
 
 #: Every graph node (Value or Tensor) takes its `_serial` from this one counter at creation.
 next_serial = itertools.count().__next__
+
+#: In a Value's second edge slot: the op has more than two operands, held as tuples.
+MANY = object()
 _by_creation = attrgetter("_serial")
 
 DEFAULT_PATH_BUDGET = 10_000
@@ -60,16 +64,23 @@ def _backward_order(root: Any) -> tuple[list[Any], list[tuple[Any, Any]]]:
     stack = [root]
     push = stack.append
     pop = stack.pop
-    keep = found.append
     while stack:
-        for child in pop().children:
+        node = pop()
+        b = node._b
+        if b is None:
+            operands: Any = (node._a,)
+        elif b is MANY:
+            operands = node._a
+        else:
+            operands = (node._a, b)
+        for child in operands:
             if child._mark is not token and child.requires_grad:
                 child._mark = token
-                if child.children:
-                    push(child)
-                    keep(child)
-                else:
+                if child._a is None:
                     leaves.append((child, child.grad))
+                else:
+                    push(child)
+                    found.append(child)
                 child.grad = 0.0
     found.sort(key=_by_creation, reverse=True)
     return found, leaves
@@ -86,7 +97,7 @@ def _seed(root: Any, grad: float) -> tuple[list[Any], list[tuple[Any, Any]]]:
             "backward() needs a Value that requires grad; this one does not "
             "(it is a constant, or was computed under no_grad())"
         )
-    if not root.children:  # a leaf accumulates, as in PyTorch
+    if root._a is None:  # a leaf accumulates, as in PyTorch
         root.grad += grad
         return [], []
     order, leaves = _backward_order(root)
@@ -104,26 +115,24 @@ def backward(root: Any, grad: float = 1.0) -> None:
 
 
 def _run(order: list[Any]) -> None:
-    if not MODE.plain and MODE.anomaly:
+    if MODE.anomaly:
         for _ in backward_steps_from(order):
             pass
         return
     for node in order:
         g = node.grad
-        children = node.children
-        if len(children) == 2:
-            a, b = children
-            local_a, local_b = node.local_grads
+        a = node._a
+        b = node._b
+        if b is None:  # one operand
             if a.requires_grad:
-                a.grad += local_a * g
+                a.grad += node._la * g
+        elif b is not MANY:  # two operands
+            if a.requires_grad:
+                a.grad += node._la * g
             if b.requires_grad:
-                b.grad += local_b * g
-        elif len(children) == 1:
-            a = children[0]
-            if a.requires_grad:
-                a.grad += node.local_grads[0] * g
+                b.grad += node._lb * g
         else:
-            for child, local in zip(children, node.local_grads):
+            for child, local in zip(a, node._la):
                 if child.requires_grad:
                     child.grad += local * g
 

@@ -5,13 +5,18 @@ them as data (`children`, `local_grads`). Backward is then the same loop for eve
 ``child.grad += local * node.grad``, and a diagram can print each edge's local derivative
 without re-deriving it. No closures are stored, so graphs have no reference cycles and are
 freed by reference counting alone.
+
+Speed and memory: a node keeps its (at most two) operands and their local derivatives in
+four slots rather than two tuples, so each op allocates one garbage-collected object, not
+three; the collector's work per op halves. Ops with more operands (softmax over a list)
+store the tuples themselves, marked by `_MANY` in the second slot.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-from typing import Union
+from typing import Any, Union
 
 from chainrule.engine import graph, ieee
 from chainrule.engine.mode import MODE
@@ -25,6 +30,7 @@ _SQRT2 = math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 _new = object.__new__
+_MANY = graph.MANY  # in `_b`: the node's operands are the tuple in `_a`
 _serial = graph.next_serial
 
 
@@ -55,8 +61,10 @@ class Value:
         "grad",
         "label",
         "op",
-        "children",
-        "local_grads",
+        "_a",  # first operand, None for a leaf; the tuple of all operands when _b is _MANY
+        "_b",  # second operand, None for a unary op, _MANY for an op on a list
+        "_la",  # ∂self/∂_a (the tuple of all local derivatives when _b is _MANY)
+        "_lb",  # ∂self/∂_b
         "requires_grad",
         "_serial",
         "_mark",
@@ -67,8 +75,10 @@ class Value:
     grad: float
     label: str | None
     op: str
-    children: tuple[Value, ...]
-    local_grads: tuple[float, ...]
+    _a: Any
+    _b: Any
+    _la: Any
+    _lb: Any
     requires_grad: bool
     _serial: int  # creation order (graph.next_serial): a valid topological order
     _mark: object  # the token of the last backward pass that reached this node
@@ -84,8 +94,7 @@ class Value:
         self.grad = 0.0
         self.label = label
         self.op = ""
-        self.children = ()
-        self.local_grads = ()
+        self._a = self._b = self._la = self._lb = None
         self.requires_grad = bool(requires_grad)
         self._serial = _serial()
         self._mark = None
@@ -111,7 +120,30 @@ class Value:
     @property
     def is_leaf(self) -> bool:
         """True for values not produced by an op (inputs, parameters, constants)."""
-        return not self.children
+        return self._a is None
+
+    @property
+    def children(self) -> tuple[Value, ...]:
+        """The operands, in order (``a*a`` keeps both); ``()`` for a leaf."""
+        b = self._b
+        if b is None:
+            return () if self._a is None else (self._a,)
+        return self._a if b is _MANY else (self._a, b)
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """∂self/∂children[i], computed in the forward pass."""
+        b = self._b
+        if b is None:
+            return () if self._a is None else (self._la,)
+        return self._la if b is _MANY else (self._la, self._lb)
+
+    @local_grads.setter
+    def local_grads(self, values: tuple[float, ...]) -> None:
+        # Replacing the derivatives is how tests plant a wrong one for gradcheck to find.
+        if len(values) != len(self.children):
+            raise ValueError(f"{len(self.children)} local gradients expected, got {len(values)}")
+        _set_edges(self, self.children, tuple(values))
 
     def detach(self) -> Value:
         """Return a new leaf with the same data that does not require grad."""
@@ -135,8 +167,9 @@ class Value:
         out._mark = None
         if MODE.plain:  # the common case, inline for speed
             out.op = "+"
-            out.children = (self, other)
-            out.local_grads = (1.0, 1.0)  # d(a+b)/da = 1, d(a+b)/db = 1
+            out._a = self
+            out._b = other
+            out._la = out._lb = 1.0  # d(a+b)/da = 1, d(a+b)/db = 1
             out.requires_grad = self.requires_grad or other.requires_grad
             return out
         return _record(out, "+", (self, other), (1.0, 1.0))
@@ -178,8 +211,10 @@ class Value:
         out._mark = None
         if MODE.plain:  # the common case, inline for speed
             out.op = "*"
-            out.children = (self, other)
-            out.local_grads = (b, a)  # d(a·b)/da = b, d(a·b)/db = a
+            out._a = self
+            out._b = other
+            out._la = b  # d(a·b)/da = b
+            out._lb = a  # d(a·b)/db = a
             out.requires_grad = self.requires_grad or other.requires_grad
             return out
         return _record(out, "*", (self, other), (b, a))
@@ -298,14 +333,15 @@ class Value:
         out.label = None
         out._serial = _serial()
         out._mark = None
-        local = (1.0,) if a > 0 else (0.0,)  # d relu(a)/da = 1 if a > 0 else 0
+        local = 1.0 if a > 0 else 0.0  # d relu(a)/da = 1 if a > 0 else 0
         if MODE.plain:  # the common case, inline for speed
             out.op = "relu"
-            out.children = (self,)
-            out.local_grads = local
+            out._a = self
+            out._b = out._lb = None
+            out._la = local
             out.requires_grad = self.requires_grad
             return out
-        return _record(out, "relu", (self,), local)
+        return _record(out, "relu", (self,), (local,))
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """a for a > 0, slope·a otherwise.
@@ -344,8 +380,9 @@ class Value:
         out._mark = None
         if MODE.plain:  # the common case, inline for speed
             out.op = "tanh"
-            out.children = (self,)
-            out.local_grads = (1.0 - t * t,)  # d tanh(a)/da = 1 − tanh²(a)
+            out._a = self
+            out._b = out._lb = None
+            out._la = 1.0 - t * t  # d tanh(a)/da = 1 − tanh²(a)
             out.requires_grad = self.requires_grad
             return out
         return _record(out, "tanh", (self,), (1.0 - t * t,))
@@ -390,8 +427,7 @@ def _result(
     out._mark = None
     if MODE.plain:
         out.op = op
-        out.children = children
-        out.local_grads = local_grads
+        _set_edges(out, children, local_grads)
         out.requires_grad = requires_grad
         return out
     return _record(out, op, children, local_grads)
@@ -405,15 +441,25 @@ def _record(
         _check_forward(out.data, op, children)
     if MODE.grad_enabled:
         out.op = op
-        out.children = children
-        out.local_grads = local_grads
+        _set_edges(out, children, local_grads)
         out.requires_grad = any(c.requires_grad for c in children)
     else:
         out.op = ""
-        out.children = ()
-        out.local_grads = ()
+        out._a = out._b = out._la = out._lb = None
         out.requires_grad = False
     return out
+
+
+def _set_edges(out: Value, children: tuple[Value, ...], local_grads: tuple[float, ...]) -> None:
+    """Store an op's operands and local derivatives in the node's four edge slots."""
+    if len(children) == 1:
+        out._a, out._la = children[0], local_grads[0]
+        out._b = out._lb = None
+    elif len(children) == 2:
+        out._a, out._b = children
+        out._la, out._lb = local_grads
+    else:
+        out._a, out._b, out._la, out._lb = children, _MANY, local_grads, None
 
 
 def _check_forward(data: float, op: str, children: tuple[Value, ...]) -> None:
@@ -435,8 +481,7 @@ def _constant(x: object) -> Value:
         constant.grad = 0.0
         constant.label = None
         constant.op = ""
-        constant.children = ()
-        constant.local_grads = ()
+        constant._a = constant._b = constant._la = constant._lb = None
         constant.requires_grad = False
         constant._serial = _serial()
         constant._mark = None
