@@ -180,44 +180,7 @@ def explain(expr: str | None, pairs: tuple[str, ...], wrt: str | None) -> None:
     "  chainrule train --dataset xor --hidden 8 --activation tanh --optimizer sgd --lr 0.3 \\\n"
     "      --samples 50 --scalar",
 )
-@click.option(
-    "--dataset", type=click.Choice(list(cli_train.DATASETS)), default="moons", show_default=True
-)
-@click.option("--samples", type=click.IntRange(1, 100_000), default=200, show_default=True)
-@click.option(
-    "--hidden",
-    default="16,16",
-    show_default=True,
-    help="Hidden layer sizes, comma-separated ('' for none: a linear model).",
-)
-@click.option(
-    "--activation", type=click.Choice(cli_train.ACTIVATIONS), default="relu", show_default=True
-)
-@click.option(
-    "--loss",
-    type=click.Choice(cli_train.LOSSES),
-    help="Default: hinge for two classes, cross_entropy for more, mse for regression.",
-)
-@click.option(
-    "--optimizer", type=click.Choice(cli_train.OPTIMIZERS), default="adam", show_default=True
-)
-@click.option("--lr", type=FiniteFloat(0), help="Learning rate (0.01; sgd 0.1, momentum 0.05).")
-@click.option("--epochs", type=click.IntRange(0, 1_000_000), default=100, show_default=True)
-@click.option("--batch-size", type=click.IntRange(1), help="Samples per step (default: all).")
-@click.option(
-    "--batched/--scalar",
-    default=True,
-    show_default=True,
-    help="Batched: NumPy Tensors, so the default run takes well under a second. Scalar: one "
-    "graph of Values per sample, as in the lecture (a few hundred times slower).",
-)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Save the model as JSON.")
-@click.option(
-    "--plot",
-    type=click.Path(dir_okay=False),
-    help="Plot the loss (and, for 2-D classes, the decision boundary) to FILE.png.",
-)
+@cli_train.train_options
 def train(
     dataset: str,
     samples: int,

@@ -1,9 +1,9 @@
-"""What ``chainrule train`` needs around `chainrule.nn.fit`: its choices, a progress bar, saving.
+"""What ``chainrule train`` needs around `chainrule.nn.fit`: options, a progress bar, saving.
 
-`prepare` turns the command's options into a data set, a model and an optimizer (refusing
-combinations that cannot work, such as a two-class loss on three classes); `run` trains with
-a click progress bar and stops cleanly on Ctrl-C; `save_results` writes the model and plots;
-`load_scalar` and `forward_backward` serve ``chainrule graph``.
+`train_options` declares the command's options; `prepare` turns them into a data set, a model
+and an optimizer (refusing combinations that cannot work, such as a two-class loss on three
+classes); `run` trains with a click progress bar and stops cleanly on Ctrl-C; `save_results`
+writes the model and plots; `load_scalar` and `forward_backward` serve ``chainrule graph``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,14 @@ import click
 import numpy as np
 
 from chainrule import nn
-from chainrule.cli_support import failure, failures, one_line, require_folder, user_errors
+from chainrule.cli_support import (
+    FiniteFloat,
+    failure,
+    failures,
+    one_line,
+    require_folder,
+    user_errors,
+)
 from chainrule.nn import batched
 from chainrule.nn import train as training
 from chainrule.nn.data import DATASETS
@@ -32,6 +40,59 @@ TWO_CLASS_LOSSES = ("hinge", "bce", "bce_with_logits")
 NOISE = {"moons": 0.1, "circles": 0.05}
 DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05}  # else 0.01
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def train_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the options of ``chainrule train`` (data set, model, optimizer, outputs)."""
+    options = [
+        click.option(
+            "--dataset", type=click.Choice(list(DATASETS)), default="moons", show_default=True
+        ),
+        click.option("--samples", type=click.IntRange(1, 100_000), default=200, show_default=True),
+        click.option(
+            "--hidden",
+            default="16,16",
+            show_default=True,
+            help="Hidden layer sizes, comma-separated ('' for none: a linear model).",
+        ),
+        click.option(
+            "--activation", type=click.Choice(ACTIVATIONS), default="relu", show_default=True
+        ),
+        click.option(
+            "--loss",
+            type=click.Choice(LOSSES),
+            help="Default: hinge for two classes, cross_entropy for more, mse for regression.",
+        ),
+        click.option(
+            "--optimizer", type=click.Choice(OPTIMIZERS), default="adam", show_default=True
+        ),
+        click.option(
+            "--lr", type=FiniteFloat(0), help="Learning rate (0.01; sgd 0.1, momentum 0.05)."
+        ),
+        click.option("--epochs", type=click.IntRange(0, 1_000_000), default=100, show_default=True),
+        click.option(
+            "--batch-size", type=click.IntRange(1), help="Samples per step (default: all)."
+        ),
+        click.option(
+            "--batched/--scalar",
+            default=True,
+            show_default=True,
+            help="Batched: NumPy Tensors, so the default run takes well under a second. Scalar: "
+            "one graph of Values per sample, as in the lecture (a few hundred times slower).",
+        ),
+        click.option("--seed", type=int, default=0, show_default=True),
+        click.option(
+            "-o", "--output", type=click.Path(dir_okay=False), help="Save the model as JSON."
+        ),
+        click.option(
+            "--plot",
+            type=click.Path(dir_okay=False),
+            help="Plot the loss (and, for 2-D classes, the decision boundary) to FILE.png.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
 
 
 @dataclass
