@@ -23,6 +23,7 @@ from chainrule.cli_support import (
     failures,
     number_list,
     output_target,
+    require_folder,
     save_diagram,
     size_list,
     user_errors,
@@ -113,6 +114,7 @@ def steps(expr: str | None, pairs: tuple[str, ...], outdir: str, rankdir: str) -
     """Write the backward pass of EXPR as frames and a page to step through (index.html)."""
     from chainrule.viz.steps import steps as backward_steps
 
+    require_folder(outdir)  # the folder itself is created, but not missing parents
     root, _ = expression(expr, pairs)
     with user_errors():
         frames = backward_steps(root, rankdir=rankdir)

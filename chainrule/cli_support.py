@@ -11,6 +11,7 @@ import contextlib
 import math
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -89,14 +90,20 @@ def usage_error(error: Exception) -> click.UsageError:
     return click.UsageError(one_line(str(error)))
 
 
-def failure(error: Exception, doing: str = "") -> click.ClickException:
-    """A library's failure (OSError, RuntimeError, ...) as an exit-status-1 error."""
+def failure(error: Exception, doing: str) -> click.ClickException:
+    """A library's failure (OSError, RuntimeError, ...) as an exit-status-1 error.
+
+    `doing` names the user's file; an OSError's own file name is left out, as it may be an
+    internal temporary file (outputs are written to ``.NAME.….tmp`` and then renamed).
+
+    >>> failure(PermissionError(13, "Permission denied", "/d/.x.svg.1f.tmp"), "cannot write x.svg")
+    ClickException('cannot write x.svg: Permission denied')
+    """
     if isinstance(error, OSError) and error.strerror:
-        target = f": {error.filename}" if error.filename else ""
-        text = f"{error.strerror}{target}"
+        text = error.strerror
     else:
         text = str(error) or type(error).__name__
-    return click.ClickException(one_line(f"{doing}{': ' if doing else ''}{text}"))
+    return click.ClickException(one_line(f"{doing}: {text}"))
 
 
 @contextlib.contextmanager
@@ -229,6 +236,18 @@ def require_folder(path: str | Path) -> None:
     a path should not quietly create folders."""
     if not Path(path).resolve().parent.is_dir():
         raise click.ClickException(one_line(f"no folder to write {path} in"))
+
+
+def require_writable_folder(path: str | Path) -> None:
+    """`require_folder`, and proof that a file can be created there: checked before long
+    work (training), so that it is not lost to a folder that refuses the result."""
+    require_folder(path)
+    try:
+        # An unnamed file (O_TMPFILE, or unlinked at once): nothing is left behind.
+        with tempfile.TemporaryFile(dir=Path(path).resolve().parent):
+            pass
+    except OSError as error:
+        raise failure(error, f"cannot write {path}") from None
 
 
 def save_diagram(diagram: Any, path: Path, file_format: str) -> None:

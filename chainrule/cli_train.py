@@ -25,7 +25,7 @@ from chainrule.cli_support import (
     failure,
     failures,
     one_line,
-    require_folder,
+    require_writable_folder,
     user_errors,
 )
 from chainrule.nn import batched
@@ -159,10 +159,10 @@ def _optimizer(name: str, parameters: list[Any], lr: float | None) -> Any:
 
 
 def check_outputs(output: str | None, plot: str | None) -> None:
-    """Refuse before training what would fail after it: a missing folder, no matplotlib."""
+    """Refuse before training what would fail after it: an unwritable folder, no matplotlib."""
     for path in (output, plot):
         if path is not None:
-            require_folder(path)
+            require_writable_folder(path)
     if plot is not None:
         if Path(plot).suffix.lower() not in PLOT_SUFFIXES:
             raise click.UsageError(one_line(f"--plot {plot!r}: use a .png, .svg or .pdf file"))

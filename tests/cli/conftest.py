@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner, Result
 
@@ -47,3 +50,13 @@ def check_user_error(result: Result, status: int, *fragments: str) -> str:
 def user_error():
     """``user_error(result, 2, "θ1")``: check a one-line user error; returns the line."""
     return check_user_error
+
+
+@pytest.fixture
+def unwritable_folder(workdir) -> Path:
+    """A folder where no file can be created: read-only, or /proc when running as root
+    (root ignores permission bits, but not even root creates files in /proc)."""
+    folder = workdir / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    return folder if not os.access(folder, os.W_OK) else Path("/proc")

@@ -101,6 +101,20 @@ def test_render_to_an_unwritable_place_fails(run, user_error, workdir):
     assert sorted(p.name for p in workdir.iterdir()) == ["afile"]
 
 
+def test_render_into_a_folder_that_refuses_files_names_the_output_not_a_temporary(
+    run, user_error, unwritable_folder
+):
+    target = unwritable_folder / "x.svg"
+    line = user_error(run("render", "-o", str(target)), 1, f"cannot write {target}: ")
+    assert ".tmp" not in line
+    assert not target.exists()
+
+
+def test_steps_into_a_missing_folder_is_a_failure_and_creates_nothing(run, user_error, workdir):
+    user_error(run("steps", "-o", "missing/frames"), 1, "no folder", "missing/frames")
+    assert list(workdir.iterdir()) == []
+
+
 def test_steps_writes_the_page_and_says_where(run, workdir):
     result = run("steps", "-o", "frames")
     assert result.exit_code == 0, result.output
@@ -112,7 +126,8 @@ def test_steps_writes_the_page_and_says_where(run, workdir):
 def test_steps_into_a_file_fails(run, user_error, workdir):
     (workdir / "afile").write_text("")
     result = run("steps", "-o", "afile/sub")
-    user_error(result, 1, "cannot write")
+    user_error(result, 1, "no folder", "afile/sub")  # as render says for afile/x.svg
+    assert sorted(p.name for p in workdir.iterdir()) == ["afile"]
 
 
 def test_explain_tells_the_chain_rule(run):

@@ -99,6 +99,18 @@ def test_train_errors(run, user_error, workdir, arguments, status, fragments):
     assert list(workdir.iterdir()) == []
 
 
+@pytest.mark.parametrize(("option", "name"), [("-o", "m.json"), ("--plot", "curve.png")])
+def test_train_refuses_an_unwritable_folder_before_training(
+    run, user_error, unwritable_folder, option, name
+):
+    target = unwritable_folder / name
+    result = run("train", *TINY, option, str(target))
+    line = user_error(result, 1, f"cannot write {target}: ")
+    assert "training" not in result.output  # refused before the work, not after it
+    assert ".tmp" not in line
+    assert not target.exists()
+
+
 @pytest.fixture
 def model_file(run, workdir):
     assert run("train", *TINY, "-o", "model.json").exit_code == 0
