@@ -129,9 +129,15 @@ def steps(expr: str | None, pairs: tuple[str, ...], outdir: str, rankdir: str) -
     "  chainrule gradcheck 'log(sigmoid(a*b))' --set a=0.3 --set b=-2",
 )
 @expression_arguments
-@click.option("--eps", type=FiniteFloat(0), default=1e-6, show_default=True, help="Step.")
-@click.option("--atol", type=FiniteFloat(0), default=1e-5, show_default=True, help="Tolerance.")
-@click.option("--rtol", type=FiniteFloat(0), default=1e-3, show_default=True, help="Relative.")
+@click.option(
+    "--eps", type=FiniteFloat(0), default=1e-6, show_default=True, help="Finite-difference step."
+)
+@click.option(
+    "--atol", type=FiniteFloat(0), default=1e-5, show_default=True, help="Absolute tolerance."
+)
+@click.option(
+    "--rtol", type=FiniteFloat(0), default=1e-3, show_default=True, help="Relative tolerance."
+)
 def gradcheck(
     expr: str | None, pairs: tuple[str, ...], eps: float, atol: float, rtol: float
 ) -> None:
@@ -222,7 +228,7 @@ def train(
     "  chainrule graph model.json --input 0.5,-0.2 --collapse neuron -o model.png",
 )
 @click.argument("model_file", metavar="MODEL.json", type=click.Path(dir_okay=False))
-@click.option("--input", "inputs", required=True, metavar="X1,X2,...", help="One sample.")
+@click.option("--input", "inputs", required=True, metavar="X0,X1,...", help="One sample.")
 @click.option("--collapse", type=click.Choice(["neuron"]), help="Draw each neuron as one node.")
 @click.option(
     "--output-index",
