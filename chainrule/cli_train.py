@@ -9,6 +9,7 @@ writes the model and plots; `load_scalar` and `forward_backward` serve ``chainru
 from __future__ import annotations
 
 import importlib.util
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -125,6 +126,8 @@ def prepare(
     with user_errors():
         X, y = make(samples, seed=seed, **noise)
     classes = 0 if dataset == "regression" else len(np.unique(y))
+    if classes == 1:
+        raise click.UsageError(f"--samples {samples}: too few for two classes of {dataset}")
     loss = loss or ("mse" if not classes else "hinge" if classes == 2 else "cross_entropy")
     outputs, output_activation = _output_layer(loss, classes, dataset)
     kind = batched.MLP if use_batched else nn.MLP
@@ -178,7 +181,7 @@ def describe(record: Any) -> str:
     if record.accuracy is not None:
         text += f"  accuracy {record.accuracy:.1%}"
     if record.r2 is not None:
-        text += f"  R² {record.r2:.3f}"
+        text += f"  R² {record.r2:.4g}"  # 0.9761, or -7.05e+233 when training diverged
     return text
 
 
@@ -193,7 +196,8 @@ def run(setup: Setup, epochs: int, batch_size: int | None, seed: int) -> tuple[A
             bar.update(1, record)
 
         try:
-            with user_errors():
+            # A diverging run overflows: it is reported in the summary, not as NumPy warnings.
+            with user_errors(), np.errstate(all="ignore"):
                 history = training.fit(
                     setup.model,
                     setup.X,
@@ -212,11 +216,16 @@ def run(setup: Setup, epochs: int, batch_size: int | None, seed: int) -> tuple[A
 
 def summary(setup: Setup, history: Any, epochs: int, seconds: float) -> str:
     """The one line printed after training."""
-    done = f"{len(history)} of {epochs} epochs" if history.interrupted else f"{epochs} epochs"
+    plural = "" if epochs == 1 else "s"
+    done = f"{len(history)} of {epochs} epoch{plural}" if history.interrupted else ""
+    done = done or f"{epochs} epoch{plural}"
     done += " (interrupted)" if history.interrupted else ""
     text = f"{setup.dataset}: {setup.model!r}, {setup.loss}, {done} in {seconds:.1f} s"
     if len(history):
-        text += ": " + describe(history.records[-1]).replace("  ", ", ")
+        last = history.records[-1]
+        text += ": " + describe(last).replace("  ", ", ")
+        if not math.isfinite(last.loss):
+            text += " (training diverged: try a smaller --lr)"
     return text
 
 

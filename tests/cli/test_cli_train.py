@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
 from chainrule import nn
@@ -89,6 +91,7 @@ def test_plot_writes_the_loss_curve_and_the_boundary(run, workdir):
         (["--epochs", "-1"], 2, ["--epochs"]),
         (["--lr", "nan"], 2, ["--lr"]),
         (["--plot", "curve.txt"], 2, [".png"]),
+        (["--samples", "1"], 2, ["--samples 1", "too few for two classes"]),
         (["-o", "missing/m.json"], 1, ["no folder", "missing/m.json"]),
     ],
 )
@@ -97,6 +100,22 @@ def test_train_errors(run, user_error, workdir, arguments, status, fragments):
     user_error(result, status, *fragments)
     assert "training" not in result.output  # refused before any training
     assert list(workdir.iterdir()) == []
+
+
+def test_a_diverging_run_is_told_in_the_summary_not_in_numpy_warnings(run):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflow warning would reach the user's terminal
+        result = run("train", *TINY, "--lr", "1e300")
+    assert result.exit_code == 0, result.output
+    assert "try a smaller --lr" in result.stdout, result.stdout
+
+
+def test_an_epoch_is_singular_and_a_huge_r2_stays_short(run):
+    result = run("train", "--dataset", "regression", *TINY, "--epochs", "1")
+    assert "mse, 1 epoch in" in result.stdout
+    result = run("train", "--dataset", "regression", *TINY, "--optimizer", "sgd", "--lr", "1e5")
+    r2 = result.stdout.split("R² ")[1].split()[0]
+    assert len(r2) < 12 and float(r2) < -1e6, result.stdout
 
 
 @pytest.mark.parametrize(("option", "name"), [("-o", "m.json"), ("--plot", "curve.png")])
