@@ -169,8 +169,11 @@ def write_page(steps: Steps, outdir: Path, *, renderer: str | None = None) -> Pa
     """Write ``step_000.svg`` … and ``index.html`` into `outdir`; returns the page's path."""
     svgs = steps.svgs(renderer=renderer)
     width = max(3, len(str(len(svgs) - 1)))
-    for n, svg in enumerate(svgs):
-        write_atomic(outdir / f"step_{n:0{width}d}.svg", svg)
+    names = [f"step_{n:0{width}d}.svg" for n in range(len(svgs))]
+    for name, svg in zip(names, svgs):
+        write_atomic(outdir / name, svg)
+    for stale in set(outdir.glob("step_*.svg")) - {outdir / name for name in names}:
+        stale.unlink()  # frames of an earlier, longer run into the same folder
     texts = ["\n".join([frame.title, *frame.formulas]) for frame in steps]
     root_name = steps.names.name(steps.names.root)
     title = f"Backpropagation through {root_name} = {steps.names.expression(steps.names.root)}"

@@ -81,7 +81,8 @@ def text_block(lines: list[str], *, size: int = 12, bold_first: bool = False) ->
 
 def legend(show_grad: bool, root_name: str = "L") -> str:
     """One line that decodes the colours."""
-    name = escape_html(root_name)
+    # "raises L" reads well; a model's "raises out[2.0]" looks like a number: say "the output".
+    name = escape_html(root_name) if root_name.isidentifier() else "the output"
     swatches = [
         f'<FONT COLOR="{BORDER[PARAMETER]}">■</FONT> parameter',
         f'<FONT COLOR="{BORDER[INPUT]}">■</FONT> input',

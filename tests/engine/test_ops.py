@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 
 import pytest
-from op_cases import OPS, value_points
 
 from chainrule.engine import log_softmax, ops, softmax
 from chainrule.engine.gradcheck import gradcheck
 from chainrule.engine.value import Value
+from tests.engine.op_cases import OPS, value_points
 
 POINTS = value_points()
 IDS = [f"{case.name}{point}" for case, point in POINTS]

@@ -8,12 +8,12 @@ import re
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from op_cases import OPS, OpCase
 
 from chainrule.engine import graph
 from chainrule.engine.expr import FUNCTIONS, parse
 from chainrule.engine.gradcheck import gradcheck
 from chainrule.engine.value import Value
+from tests.engine.op_cases import OPS, OpCase
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
-from op_cases import value_points
 
 from chainrule.engine import log_softmax, softmax
 from chainrule.engine.value import Value
+from tests.engine.op_cases import value_points
 
 torch = pytest.importorskip("torch")
 

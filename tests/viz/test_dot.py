@@ -6,11 +6,11 @@ import re
 from xml.etree import ElementTree
 
 import pytest
-from conftest import labelled_mlp, lecture_graph
 
 from chainrule import Value
 from chainrule.viz import draw
 from chainrule.viz.format import format_number
+from tests.viz.viz_graphs import labelled_mlp, lecture_graph
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -56,3 +56,20 @@ def test_page_opens_at_the_step_in_its_address_and_hides_the_repeated_caption(le
     width = float(re.search(r'<svg width="([\d.]+)pt"', page).group(1))
     natural = float(re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+)', page).group(1))
     assert width > natural
+
+
+def test_a_shorter_run_into_the_same_folder_leaves_no_stale_frames(lecture, tmp_path):
+    from chainrule import Value
+
+    loss, *_ = lecture
+    render_steps(loss, tmp_path)  # five frames
+    x = Value(3.0, label="x")
+    render_steps(x * 2, tmp_path)  # two frames: the seed and one step
+    assert sorted(f.name for f in tmp_path.glob("step_*.svg")) == ["step_000.svg", "step_001.svg"]
+
+
+def test_the_colour_legend_names_a_plain_output_and_calls_a_model_output_the_output():
+    from chainrule.viz import style
+
+    assert "raises L)" in style.legend(True, "L")
+    assert "raises the output)" in style.legend(True, "out[2.0]")

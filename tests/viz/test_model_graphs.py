@@ -7,13 +7,13 @@ from xml.etree import ElementTree
 
 import numpy as np
 import pytest
-from svg_helpers import SVG, groups, parse
 
 from chainrule import Value
 from chainrule.engine.tensor import Tensor
 from chainrule.nn import MLP
 from chainrule.viz import draw
 from chainrule.viz.format import format_number
+from tests.viz.svg_helpers import SVG, groups, parse
 
 XLINK_TITLE = "{http://www.w3.org/1999/xlink}title"
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import svg_helpers as svg
-from conftest import lecture_graph
 
 from chainrule import Tensor, Value
 from chainrule.nn import MLP
 from chainrule.viz import draw, explain, steps
+from tests.viz import svg_helpers as svg
+from tests.viz.viz_graphs import lecture_graph
 
 
 def test_frames_follow_reverse_topological_order(lecture):
