@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import math
+import operator
 import unicodedata
 from collections.abc import Mapping
 from typing import Union, cast
@@ -215,11 +216,11 @@ class _Evaluator:
 
 
 _ARITHMETIC = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b,
-    "**": lambda a, b: a**b,
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "**": operator.pow,
 }
 
 

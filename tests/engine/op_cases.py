@@ -9,8 +9,10 @@ where random tests may use the op (away from kinks and poles, where finite diffe
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from chainrule.engine.value import Value
 
@@ -223,3 +225,13 @@ OP_NAMES = tuple(case.name for case in OPS)
 def value_points() -> list[tuple[OpCase, tuple[float, ...]]]:
     """Every (op, point) pair of the table, for `pytest.mark.parametrize`."""
     return [(case, point) for case in OPS for point in case.points]
+
+
+#: The binary operators Value and Tensor share, by their symbol.
+BINARY_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "**": operator.pow,
+}

@@ -12,6 +12,7 @@ from chainrule.engine import graph
 from chainrule.engine.mode import detect_anomaly, no_grad
 from chainrule.engine.tensor import Tensor, cross_entropy
 from chainrule.engine.value import Value
+from tests.engine.op_cases import BINARY_OPERATORS
 
 
 def leaf(data, **kwargs):
@@ -251,13 +252,7 @@ def test_unary_ops_agree_with_value(name):
 
 @pytest.mark.parametrize("op", ["+", "-", "*", "/", "**"])
 def test_binary_ops_agree_with_value(op):
-    apply = {
-        "+": lambda a, b: a + b,
-        "-": lambda a, b: a - b,
-        "*": lambda a, b: a * b,
-        "/": lambda a, b: a / b,
-        "**": lambda a, b: a**b,
-    }[op]
+    apply = BINARY_OPERATORS[op]
     left, right = np.abs(POINTS), POINTS[::-1]
     a, b = leaf(left), leaf(right)
     out = apply(a, b)

@@ -8,6 +8,7 @@ import pytest
 from chainrule.engine.gradcheck import gradcheck
 from chainrule.engine.tensor import Tensor, cross_entropy
 from chainrule.engine.tensor_gradients import GRADIENTS
+from tests.engine.op_cases import BINARY_OPERATORS
 
 
 def tensor(shape, seed=0, low=-2.0, high=2.0, away_from_zero=False):
@@ -26,13 +27,7 @@ SHAPE_PAIRS = [
     ((2, 3), ()),  # a 0-d tensor
 ]
 
-BINARY = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b,
-    "**": lambda a, b: a**b,
-}
+BINARY = BINARY_OPERATORS
 
 
 @pytest.mark.parametrize("op", list(BINARY))
