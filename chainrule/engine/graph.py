@@ -66,6 +66,8 @@ def _backward_order(root: Any) -> tuple[list[Any], list[tuple[Any, Any]]]:
     pop = stack.pop
     while stack:
         node = pop()
+        # The three cases of `Value.children`, spelled out: a property call per node would
+        # cost a sixth of this hot loop.
         b = node._b
         if b is None:
             operands: Any = (node._a,)
