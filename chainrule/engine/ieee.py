@@ -9,14 +9,20 @@ from __future__ import annotations
 import math
 
 
-def softmax_data(data: list[float]) -> list[float]:
+def softmax_data(data: list[float]) -> tuple[list[float], float, float]:
+    """Stable softmax of floats: the probabilities, the shift m = max x, and log Σ e^(x_j − m).
+
+    The last two give log-softmax, x_i − m − log Σ e^(x_j − m), without a second pass; the
+    log-sum is 0 where it is undefined (an infinite or nan maximum).
+    """
     top = max(data)
     if math.isinf(top) and top > 0:  # the +inf entries share all the mass
         count = sum(1 for x in data if x == top)
-        return [1.0 / count if x == top else 0.0 for x in data]
+        return [1.0 / count if x == top else 0.0 for x in data], top, 0.0
     exps = [math.exp(x - top) for x in data]
     total = math.fsum(exps)
-    return [e / total for e in exps]
+    log_total = math.log(total) if math.isfinite(top) else 0.0
+    return [e / total for e in exps], top, log_total
 
 
 def div(a: float, b: float) -> float:

@@ -6,7 +6,6 @@ probability depends on every score.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -26,7 +25,7 @@ def softmax(values: Sequence[Value | Number], axis: int = -1) -> Any:
     if _is_tensor(values):
         return values.softmax(axis)  # type: ignore[attr-defined]
     inputs = _as_values(values, "softmax")
-    probabilities = softmax_data([v.data for v in inputs])
+    probabilities = softmax_data([v.data for v in inputs])[0]
     requires_grad = any(v.requires_grad for v in inputs)
     outputs = []
     for i, s_i in enumerate(probabilities):
@@ -44,9 +43,7 @@ def log_softmax(values: Sequence[Value | Number], axis: int = -1) -> Any:
         return values.log_softmax(axis)  # type: ignore[attr-defined]
     inputs = _as_values(values, "log_softmax")
     data = [v.data for v in inputs]
-    probabilities = softmax_data(data)
-    top = max(data)
-    log_total = math.log(math.fsum(math.exp(x - top) for x in data)) if math.isfinite(top) else 0.0
+    probabilities, top, log_total = softmax_data(data)
     requires_grad = any(v.requires_grad for v in inputs)
     outputs = []
     for i, x_i in enumerate(data):
