@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from chainrule.cli import cli
-from chainrule.cli_support import DEBUG_VARIABLE
+from chainrule.cli.errors import DEBUG_VARIABLE
 
 
 @pytest.fixture(autouse=True)

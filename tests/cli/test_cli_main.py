@@ -12,8 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chainrule import __version__, cli_expression
-from chainrule.cli_support import DEBUG_VARIABLE
+from chainrule import __version__
+from chainrule.cli import expression as cli_expression
+from chainrule.cli.errors import DEBUG_VARIABLE
 
 COMMANDS = ["render", "steps", "explain", "gradcheck", "train", "graph"]
 

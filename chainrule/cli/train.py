@@ -21,14 +21,14 @@ import click
 import numpy as np
 
 from chainrule import nn
-from chainrule.cli_support import (
+from chainrule.cli.errors import (
     FiniteFloat,
-    failure,
     failures,
     one_line,
-    require_writable_folder,
+    size_list,
     user_errors,
 )
+from chainrule.cli.options import require_writable_folder
 from chainrule.nn import batched
 from chainrule.nn import train as training
 from chainrule.nn.data import DATASETS
@@ -251,30 +251,40 @@ def save_results(setup: Setup, history: Any, output: str | None, plot: str | Non
             click.echo(f"wrote {Path(str(picture)).resolve()}")
 
 
-# ------------------------------------------------------------------------ chainrule graph
-def load_scalar(path: str) -> Any:
-    """A saved model as a scalar MLP (a batched one is converted), to draw its graph.
+@click.command(
+    "train",
+    short_help="Train an MLP on a toy data set.",
+    epilog="\b\nExamples:\n  chainrule train\n"
+    "  chainrule train --dataset spirals --hidden 32,32 --epochs 300 -o spirals.json --plot s.png\n"
+    "  chainrule train --dataset xor --hidden 8 --activation tanh --optimizer sgd --lr 0.3 \\\n"
+    "      --samples 50 --scalar",
+)
+@train_options
+def train_command(
+    dataset: str,
+    samples: int,
+    hidden: str,
+    activation: str,
+    loss: str | None,
+    optimizer: str,
+    lr: float | None,
+    epochs: int,
+    batch_size: int | None,
+    batched: bool,
+    seed: int,
+    output: str | None,
+    plot: str | None,
+) -> None:
+    """Train an MLP on a toy data set, with a progress bar and a one-line summary.
 
-    Raises:
-        click.ClickException: when the file cannot be read or is not a chainrule model.
+    Ctrl-C stops training cleanly: the model trained so far is still saved with -o, and
+    the exit status is 130.
     """
-    try:
-        model: Any = nn.load(path)
-    except (OSError, ValueError) as error:
-        raise failure(error, f"cannot load {path}") from None
-    return model.to_scalar() if getattr(model, "batched", False) else model
-
-
-def forward_backward(model: Any, sample: list[float], index: int) -> Any:
-    """Run `model` on one sample (nn labels the inputs x0, x1, … like the weights w₀, w₁, …)
-    and backward from one output."""
-    nin = getattr(model, "nin", None)
-    if nin is not None and len(sample) != nin:
-        raise click.UsageError(f"--input: the model takes {nin} numbers, got {len(sample)}")
-    with user_errors():
-        out = model(sample)
-    outputs = out if isinstance(out, list) else [out]
-    if index >= len(outputs):
-        raise click.UsageError(f"--output-index {index}: the model has {len(outputs)} outputs")
-    outputs[index].backward()
-    return outputs[index]
+    check_outputs(output, plot)
+    sizes = size_list(hidden, "--hidden") if hidden.strip() else []
+    setup = prepare(dataset, samples, sizes, activation, loss, optimizer, lr, batched, seed)
+    history, seconds = run(setup, epochs, batch_size, seed)
+    click.echo(summary(setup, history, epochs, seconds))
+    save_results(setup, history, output, plot)
+    if history.interrupted:
+        click.get_current_context().exit(130)

@@ -1,0 +1,238 @@
+"""The expression commands (render, steps, gradcheck, explain): EXPR and ``--set`` in, a picture
+or text out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+
+from chainrule.cli.errors import (
+    FiniteFloat,
+    failures,
+    finite_number,
+    one_line,
+    usage_error,
+    user_errors,
+)
+from chainrule.cli.options import diagram_options, output_target, require_folder, save_diagram
+from chainrule.engine.expr import MissingValuesError, parse
+from chainrule.engine.gradcheck import GradcheckRow, gradcheck_report
+
+#: The lecture example and its values (so that ∂L/∂θ1 = 2(θ1θ2x − y)·θ2x = 15).
+DEFAULT_EXPRESSION = "(θ1*θ2*x - y)**2"
+DEFAULT_VALUES = {"θ1": 0.5, "θ2": -1.5, "x": 2.0, "y": 1.0}
+
+
+def assignments(pairs: Sequence[str]) -> dict[str, float]:
+    """``name=value`` pairs from repeated ``--set`` options (the last one of a name wins).
+
+    >>> assignments(["θ1=0.5", "x = 2", "θ1=1e-3"])
+    {'θ1': 0.001, 'x': 2.0}
+    """
+    values: dict[str, float] = {}
+    for pair in pairs:
+        name, equals, text = pair.partition("=")
+        name = name.strip()
+        if not equals or not name:
+            raise click.UsageError(one_line(f"--set expects name=value, got {pair!r}"))
+        if not name.isidentifier():
+            raise click.UsageError(one_line(f"--set: {name!r} is not a valid name"))
+        values[name] = finite_number(text.strip(), f"--set {name}")
+    return values
+
+
+def expression(text: str | None, pairs: Sequence[str]) -> tuple[Any, dict[str, Any]]:
+    """The graph of EXPR with the ``--set`` values: ``(root, leaves)`` as `parse` gives them.
+
+    Without EXPR, the lecture example with its default values (each may be overridden).
+
+    Raises:
+        click.UsageError: for a malformed ``--set``, a missing or unknown name, an
+            expression outside the grammar (the parser's message names the column), or one
+            without names.
+    """
+    text, values = expression_values(text, pairs)
+    try:
+        root, leaves = parse(text, **values)
+    except MissingValuesError as error:
+        missing = ", ".join(error.names)
+        raise click.UsageError(
+            one_line(f"no value given for {missing}: add --set {error.names[0]}=NUMBER for each")
+        ) from None
+    except (ValueError, TypeError) as error:
+        raise usage_error(error) from None
+    except (RecursionError, MemoryError, OverflowError):
+        raise click.UsageError("expression too large to build") from None
+    if not leaves:
+        raise click.UsageError("EXPR has no names, so nothing to differentiate (e.g. 'x**2')")
+    return root, leaves
+
+
+def expression_values(text: str | None, pairs: Sequence[str]) -> tuple[str, dict[str, float]]:
+    """EXPR (the lecture example when None) and its values from ``--set``."""
+    values = assignments(pairs)
+    if text is None:
+        return DEFAULT_EXPRESSION, {**DEFAULT_VALUES, **values}
+    return text, values
+
+
+def leaf_named(leaves: dict[str, Any], name: str | None, option: str) -> Any:
+    """The leaf called `name` (None stays None), or a usage error listing the leaves."""
+    if name is None:
+        return None
+    if name not in leaves:
+        known = ", ".join(leaves) or "none"
+        raise click.UsageError(one_line(f"{option}: no leaf named {name!r} (leaves: {known})"))
+    return leaves[name]
+
+
+def expression_arguments(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``[EXPR]`` and ``--set name=value`` to a command."""
+    command = click.option(
+        "--set",
+        "pairs",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="A value for a name in EXPR (repeatable). Overrides the example's defaults.",
+    )(command)
+    return click.argument("expr", required=False)(command)
+
+
+# ----------------------------------------------------------------------------- gradcheck
+def gradient_table(rows: Sequence[GradcheckRow]) -> str:
+    """`gradcheck_report`'s rows, one per leaf, as a table: leaf | analytic | numeric | ok."""
+    cells = [("leaf", "analytic", "numeric", "ok")]
+    cells += [
+        (str(r.label), f"{r.analytic:.10g}", f"{r.numeric:.10g}", "ok" if r.ok else "MISMATCH")
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in cells) for i in range(4)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in cells
+    ]
+    return "\n".join(lines)
+
+
+@click.command(
+    short_help="Draw the graph of EXPR with values and gradients.",
+    epilog="\b\nExamples:\n  chainrule render\n"
+    "  chainrule render 'relu(w*x + b)' --set w=2 --set x=1 --set b=-0.5 -o neuron.png\n"
+    "  chainrule render --highlight θ1 --edge-labels --rankdir TB",
+)
+@expression_arguments
+@diagram_options
+@click.option("--edge-labels", is_flag=True, help="Write each edge's local derivative.")
+@click.option("--highlight", metavar="NAME", help="Mark the chain-rule paths from this leaf.")
+@click.option("--no-grad", is_flag=True, help="Draw before backward: values only.")
+def render(
+    expr: str | None,
+    pairs: tuple[str, ...],
+    output: str | None,
+    file_format: str | None,
+    rankdir: str,
+    edge_labels: bool,
+    highlight: str | None,
+    no_grad: bool,
+) -> None:
+    """Draw the graph of EXPR after backward, with every value and gradient."""
+    from chainrule.viz import draw
+
+    path, chosen = output_target(output, file_format)
+    root, leaves = expression(expr, pairs)
+    leaf = leaf_named(leaves, highlight, "--highlight")
+    if not no_grad:
+        root.backward()
+    with user_errors():
+        diagram = draw(
+            root, rankdir=rankdir, show_grad=not no_grad, edge_labels=edge_labels, highlight=leaf
+        )
+    save_diagram(diagram, path, chosen)
+
+
+@click.command(
+    short_help="Step through the backward pass of EXPR (HTML page).",
+    epilog="\b\nExamples:\n  chainrule steps\n"
+    "  chainrule steps 'sigmoid(w*x)' --set w=-1 --set x=3 -o sigmoid-steps",
+)
+@expression_arguments
+@click.option(
+    "-o",
+    "--output",
+    "outdir",
+    default="steps",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder for the frames and index.html.",
+)
+@click.option("--rankdir", type=click.Choice(["LR", "TB"]), default="LR", show_default=True)
+def steps(expr: str | None, pairs: tuple[str, ...], outdir: str, rankdir: str) -> None:
+    """Write the backward pass of EXPR as frames and a page to step through (index.html)."""
+    from chainrule.viz.steps import steps as backward_steps
+
+    require_folder(outdir)  # the folder itself is created, but not missing parents
+    root, _ = expression(expr, pairs)
+    with user_errors():
+        frames = backward_steps(root, rankdir=rankdir)
+    with user_errors(), failures(f"cannot write {outdir}"):
+        index = frames.render(outdir)
+    click.echo(f"open {index.resolve()}")
+
+
+@click.command(
+    short_help="Check EXPR's gradients against finite differences.",
+    epilog="\b\nExamples:\n  chainrule gradcheck\n"
+    "  chainrule gradcheck 'log(sigmoid(a*b))' --set a=0.3 --set b=-2",
+)
+@expression_arguments
+@click.option(
+    "--eps", type=FiniteFloat(0), default=1e-6, show_default=True, help="Finite-difference step."
+)
+@click.option(
+    "--atol", type=FiniteFloat(0), default=1e-5, show_default=True, help="Absolute tolerance."
+)
+@click.option(
+    "--rtol", type=FiniteFloat(0), default=1e-3, show_default=True, help="Relative tolerance."
+)
+def gradcheck(
+    expr: str | None, pairs: tuple[str, ...], eps: float, atol: float, rtol: float
+) -> None:
+    """Compare backward's gradient of EXPR with central differences, leaf by leaf.
+
+    Exit status 1 when any leaf's gradients disagree.
+    """
+    if eps == 0:
+        raise click.UsageError("--eps must be positive")
+    _, leaves = expression(expr, pairs)
+    text, _ = expression_values(expr, pairs)
+    # f rebuilds EXPR on the same leaf Values, so gradcheck can shift them one at a time.
+    rows = gradcheck_report(
+        lambda *values: parse(text, **dict(zip(leaves, values)))[0],
+        list(leaves.values()),
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+    )
+    click.echo(gradient_table(rows))
+    bad = [str(row.label) for row in rows if not row.ok]
+    if bad:
+        raise click.ClickException(f"gradient mismatch for {', '.join(bad)}")
+
+
+@click.command(
+    short_help="Tell the backward pass of EXPR as text.",
+    epilog="\b\nExamples:\n  chainrule explain\n  chainrule explain --wrt θ2\n"
+    "  chainrule explain 'x*x + x' --set x=3 --wrt x",
+)
+@expression_arguments
+@click.option("--wrt", metavar="NAME", help="Also write ∂L/∂NAME path by path.")
+def explain(expr: str | None, pairs: tuple[str, ...], wrt: str | None) -> None:
+    """Tell the forward pass, the backward pass and the chain rule of EXPR as text."""
+    from chainrule.viz import explain as explain_text
+
+    root, leaves = expression(expr, pairs)
+    leaf = leaf_named(leaves, wrt, "--wrt")
+    with user_errors():
+        text = explain_text(root, wrt=leaf)
+    click.echo(text)
