@@ -132,9 +132,7 @@ def _natural_size(svg: str) -> tuple[float, float]:
     return float(size.group(1)), float(size.group(2))
 
 
-def write_gif(
-    svgs: Sequence[str], path: str | os.PathLike[str], *, duration: float = 1.5
-) -> Path:
+def write_gif(svgs: Sequence[str], path: str | os.PathLike[str], *, duration: float = 1.5) -> Path:
     """Write `svgs` (frames of one size) as a looping GIF; the last frame shows twice as long.
 
     Args:
@@ -162,7 +160,9 @@ def write_gif(
     for svg in svgs:
         png = svg_to_png(svg, zoom=zoom, max_pixels=GIF_MAX_PIXELS)
         with Image.open(io.BytesIO(png)) as image:
-            images.append(image.convert("RGB").quantize(colors=128, method=Image.Quantize.FASTOCTREE))
+            images.append(
+                image.convert("RGB").quantize(colors=128, method=Image.Quantize.FASTOCTREE)
+            )
     milliseconds = round(duration * 1000)
     buffer = io.BytesIO()
     images[0].save(

@@ -255,7 +255,9 @@ class Steps(Sequence[Frame]):
 
     def __repr__(self) -> str:
         names = self.names
-        return f"<Steps: {len(self.frames)} frames of the backward pass of {names.name(names.root)}>"
+        return (
+            f"<Steps: {len(self.frames)} frames of the backward pass of {names.name(names.root)}>"
+        )
 
 
 def _widest_lines(frames: Sequence[Frame]) -> list[str]:

@@ -137,9 +137,9 @@ def test_steps_display_in_jupyter_as_the_same_page_in_an_iframe(lecture):
     frame_html = bundle["text/html"]
     assert frame_html.startswith("<iframe srcdoc=")
     srcdoc = html.unescape(re.search(r'srcdoc="([^"]*)"', frame_html).group(1))
-    assert srcdoc == frames.page().replace('<body class="page">', '<body class="embedded">').replace(
-        '"embedded":false', '"embedded":true'
-    )
+    assert srcdoc == frames.page().replace(
+        '<body class="page">', '<body class="embedded">'
+    ).replace('"embedded":false', '"embedded":true')
     assert "<script" not in frame_html.replace(html.escape("<script"), "")  # only inside srcdoc
 
 
