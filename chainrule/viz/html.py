@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
-from chainrule.viz.render import write_atomic
+from chainrule._files import write_atomic
 
 if TYPE_CHECKING:
     from chainrule.viz.steps import Steps
