@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from chainrule import Value, _files
-from chainrule._files import write_atomic
+from chainrule._files import write_atomic, write_folder
 from chainrule.nn import MLP, save
 from chainrule.viz import draw
 from chainrule.viz.steps import render_steps
@@ -205,3 +205,62 @@ def test_steps_refuses_a_fifo_where_a_frame_goes(tmp_path):
             render_steps(loss, outdir)
         assert stat.S_ISFIFO(os.lstat(outdir / "index.html").st_mode)
     assert temporaries(outdir) == []
+
+
+# ------------------------------------------------------------------------- write_folder
+def test_write_folder_removes_only_what_it_wrote(tmp_path):
+    (tmp_path / "step_9.svg").write_text("a user's own file")
+    write_folder(tmp_path, {"step_0.svg": "0", "step_1.svg": "1", "step_2.svg": "2"})
+    write_folder(tmp_path, {"step_0.svg": "zero"})  # a shorter run: 1 and 2 go, 9 stays
+    names = sorted(os.listdir(tmp_path))
+    assert names == [_files.MANIFEST, "step_0.svg", "step_9.svg"]
+    assert (tmp_path / "step_9.svg").read_text() == "a user's own file"
+    assert (tmp_path / "step_0.svg").read_text() == "zero"
+
+
+def test_write_folder_keeps_a_file_the_user_changed_since(tmp_path):
+    write_folder(tmp_path, {"a.svg": "a", "b.svg": "b"})
+    (tmp_path / "b.svg").write_text("annotated by hand")
+    write_folder(tmp_path, {"a.svg": "A"})
+    assert (tmp_path / "b.svg").read_text() == "annotated by hand"
+    with pytest.raises(FileExistsError, match="b.svg was not written by chainrule"):
+        write_folder(tmp_path, {"a.svg": "again", "b.svg": "B"})
+    assert (tmp_path / "a.svg").read_text() == "A"  # refused before anything was written
+
+
+def test_write_folder_refuses_to_overwrite_a_users_file(tmp_path):
+    (tmp_path / "index.html").write_text("my page")
+    with pytest.raises(FileExistsError, match="index.html was not written by chainrule"):
+        write_folder(tmp_path, {"step_0.svg": "0", "index.html": "page"})
+    assert sorted(os.listdir(tmp_path)) == ["index.html"]
+    assert (tmp_path / "index.html").read_text() == "my page"
+
+
+def test_a_forged_manifest_cannot_reach_outside_the_folder(tmp_path):
+    import hashlib
+    import json
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    digest = hashlib.sha256(b"precious").hexdigest()
+    files = {"../victim.txt": digest, str(victim): digest, "": digest}
+    document = {"format": "chainrule.files", "version": 1, "files": files}
+    (folder / _files.MANIFEST).write_text(json.dumps(document))
+    write_folder(folder, {"a.svg": "a"})
+    assert victim.read_text() == "precious"
+
+
+def test_a_foreign_file_named_like_the_manifest_is_kept(tmp_path):
+    (tmp_path / _files.MANIFEST).write_text("not ours")
+    with pytest.raises(FileExistsError, match="not chainrule's list"):
+        write_folder(tmp_path, {"a.svg": "a"})
+    assert sorted(os.listdir(tmp_path)) == [_files.MANIFEST]
+
+
+@pytest.mark.parametrize("name", ["../x.svg", "sub/x.svg", "", "..", _files.MANIFEST])
+def test_write_folder_takes_plain_names_only(tmp_path, name):
+    with pytest.raises(ValueError, match="not a plain file name"):
+        write_folder(tmp_path / "out", {name: "x"})
+    assert not (tmp_path / "x.svg").exists()

@@ -28,3 +28,22 @@ def test_render_through_a_symlink_writes_its_target(run, workdir):
     assert run("render", "-o", "link.gv").exit_code == 0
     assert (workdir / "link.gv").is_symlink()
     assert (workdir / "real.gv").read_text().startswith("digraph")
+
+
+def test_steps_removes_its_own_old_frames_and_never_a_users(run, user_error, workdir):
+    outdir = workdir / "steps"
+    assert run("steps", "-o", "steps").exit_code == 0  # the lecture example: five frames
+    ours = sorted(p.name for p in outdir.glob("step_*.svg"))
+    assert len(ours) == 5
+    (outdir / "step_7.svg").write_text("<svg>my own drawing</svg>")
+    assert run("steps", "x*2", "--set", "x=3", "-o", "steps").exit_code == 0  # two frames
+    assert sorted(p.name for p in outdir.glob("step_*.svg")) == [*ours[:2], "step_7.svg"]
+    assert (outdir / "step_7.svg").read_text() == "<svg>my own drawing</svg>"
+
+
+def test_steps_into_a_folder_with_a_users_page_fails_and_keeps_it(run, user_error, workdir):
+    (workdir / "talk").mkdir()
+    (workdir / "talk" / "index.html").write_text("my slides")
+    user_error(run("steps", "-o", "talk"), 1, "cannot write talk", "not written by chainrule")
+    assert (workdir / "talk" / "index.html").read_text() == "my slides"
+    assert sorted(os.listdir(workdir / "talk")) == ["index.html"]
