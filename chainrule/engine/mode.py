@@ -211,19 +211,34 @@ class detect_anomaly(_ModeContext):
         MODE.set(grad_enabled=MODE.grad_enabled, anomaly=value)
 
 
+class _CollectorPause:
+    """Who holds the cycle collector paused: it is one switch for the whole process."""
+
+    lock = threading.Lock()
+    holders = 0
+    resume = False  # whether the collector was on before the first holder paused it
+
+
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """Pause Python's cycle collector for a block that builds many acyclic objects.
 
     Engine graphs hold no reference cycles (local derivatives are data, not closures), so
     reference counting frees them; the cycle collector would only rescan tens of thousands
-    of fresh nodes, a third of a training step. `fit` and `draw` use this; the previous state
-    is restored on exit.
+    of fresh nodes, a third of a training step. `fit` and `draw` use this. The collector is
+    one switch for the process, so blocks in several threads share the pause: it ends, and
+    the state from before the first block returns, when the last block exits.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
+    pause = _CollectorPause
+    with pause.lock:
+        if pause.holders == 0:
+            pause.resume = gc.isenabled()
+            gc.disable()
+        pause.holders += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with pause.lock:
+            pause.holders -= 1
+            if pause.holders == 0 and pause.resume:
+                gc.enable()

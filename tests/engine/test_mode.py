@@ -209,3 +209,29 @@ def test_the_mode_is_restored_after_an_exception_in_a_decorated_function() -> No
     with pytest.raises(RuntimeError):
         fails()
     assert MODE.grad_enabled and MODE.plain
+
+
+def test_the_collector_pause_ends_when_the_last_thread_leaves_it() -> None:
+    import gc
+
+    from chainrule.engine.mode import collector_paused
+
+    assert gc.isenabled()
+    first_in, second_out = threading.Event(), threading.Event()
+    states: list[bool] = []
+
+    def other() -> None:
+        with collector_paused():
+            first_in.set()
+            second_out.wait(timeout=30)
+            states.append(gc.isenabled())  # main's block has ended, this one has not
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    assert first_in.wait(timeout=30)
+    with collector_paused():
+        states.append(gc.isenabled())
+    second_out.set()
+    thread.join(timeout=30)
+    assert states == [False, False]
+    assert gc.isenabled()
