@@ -16,7 +16,8 @@ from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 
-from chainrule.viz.render import MAX_PIXELS, write_atomic
+from chainrule._files import write_atomic
+from chainrule.viz.render import MAX_PIXELS
 
 FONT_FAMILY = "DejaVu Sans"
 _FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, overload
 
+from chainrule._files import write_folder
 from chainrule.engine import graph
 from chainrule.viz import style
 from chainrule.viz.chain import seed_formula, step_formulas
@@ -20,7 +21,6 @@ from chainrule.viz.diagram import Diagram
 from chainrule.viz.dot import DEFAULT_MAX_NODES, build_diagram, check_rankdir
 from chainrule.viz.format import BLANK, format_data
 from chainrule.viz.naming import GraphNames
-from chainrule.viz.render import write_atomic
 from chainrule.viz.scene import Scene
 from chainrule.viz.svgframes import FrameStyle, restyle
 
@@ -234,7 +234,9 @@ class Steps(Sequence[Frame]):
             raise ValueError(
                 f"render_steps writes a folder (with index.html) or a .gif, got {path.name!r}"
             )
-        return write_atomic(path / "index.html", self.page(renderer=renderer))
+        # frames an earlier version wrote here go; files chainrule did not write stay
+        write_folder(path, {"index.html": self.page(renderer=renderer)})
+        return path / "index.html"
 
     def _repr_html_(self) -> str:
         """Jupyter display: the interactive stepper, inline (an ``<iframe srcdoc>``)."""
