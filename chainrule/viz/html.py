@@ -39,7 +39,8 @@ button:hover { background: #f0f0f0; }
 #slider { flex: 1 1 8rem; min-width: 6rem; max-width: 24rem; }
 #counter { min-width: 7rem; font-variant-numeric: tabular-nums; }
 #formula { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 1rem;
-           line-height: 1.35; background: white; border: 1px solid #ddd; border-left: 4px solid #e36209;
+           line-height: 1.35; background: white; border: 1px solid #ddd;
+           border-left: 4px solid #e36209;
            padding: .45rem .8rem; margin-bottom: .5rem; white-space: pre-wrap; }
 #stage { overflow: auto; background: white; border: 1px solid #ddd; }
 #stage svg { display: block; }
@@ -104,10 +105,10 @@ function keepInView(ids) {
     if (high > end - pad) return high - (end - pad);
     return 0;
   };
-  const left = Math.min(...boxes.map((b) => b.left)), right = Math.max(...boxes.map((b) => b.right));
-  const top = Math.min(...boxes.map((b) => b.top)), bottom = Math.max(...boxes.map((b) => b.bottom));
-  stage.scrollLeft += scroll(left, right, view.left, view.right, boxes[0].left);
-  stage.scrollTop += scroll(top, bottom, view.top, view.bottom, boxes[0].top);
+  const low = (side) => Math.min(...boxes.map((box) => box[side]));
+  const high = (side) => Math.max(...boxes.map((box) => box[side]));
+  stage.scrollLeft += scroll(low('left'), high('right'), view.left, view.right, boxes[0].left);
+  stage.scrollTop += scroll(low('top'), high('bottom'), view.top, view.bottom, boxes[0].top);
 }
 function show(n) {
   current = Math.max(0, Math.min(last, n));
