@@ -146,8 +146,13 @@ class Browser:
         target.write_bytes(base64.b64decode(data))
         return target
 
-    def errors(self) -> list[str]:
-        """Console errors and uncaught exceptions seen so far."""
+    def errors(self, *, offline_urls: bool = False) -> list[str]:
+        """Console errors and uncaught exceptions seen so far.
+
+        Args:
+            offline_urls: leave out failures to fetch http(s) URLs (this machine may have no
+                internet; a page that needs none is checked with this False).
+        """
         self.send("Runtime.evaluate", expression="0")  # let pending events arrive
         found = []
         for event in self.events:
@@ -157,7 +162,11 @@ class Browser:
             elif method == "Runtime.consoleAPICalled" and params.get("type") == "error":
                 found.append(json.dumps(params.get("args", []))[:500])
             elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
-                found.append(params["entry"].get("text", "")[:500])
+                entry = params["entry"]
+                fetched = str(entry.get("url", ""))
+                if offline_urls and entry.get("source") == "network" and fetched.startswith("http"):
+                    continue
+                found.append(f"{entry.get('text', '')[:400]} {fetched}")
         return found
 
     def close(self) -> None:

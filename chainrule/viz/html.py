@@ -142,7 +142,9 @@ function layout() {
   if (embedded) {
     try {  // a notebook output grows to its content
       const outer = window.frameElement;
-      if (outer) outer.style.height = `${document.documentElement.scrollHeight + 4}px`;
+      const margin = parseFloat(getComputedStyle(document.body).marginBottom) || 0;
+      const height = document.body.getBoundingClientRect().bottom + margin;
+      if (outer) outer.style.height = `${Math.ceil(height) + 2}px`;
     } catch (error) { /* a cross-origin frame keeps its height */ }
   }
   keepInView(frames[current].active);
