@@ -114,8 +114,8 @@ def test_collapsed_neurons_are_drawn_in_order(sizes: list[int], rankdir: str):
 def test_full_model_graph_draws_neurons_in_order(
     sizes: list[int], check_weights: bool, rankdir: str
 ):
-    # Weights whose products join the sum later sit on later ranks: only a neuron whose
-    # weights share a rank (up to three inputs here) is sure to list them in order.
+    # The inputs' weights are checked: a later layer's weights hang off the previous layer's
+    # outputs, which crossing minimisation orders by the neurons, not by the weights.
     model = MLP(2, sizes, activation="tanh", seed=0)
     loss = mlp_loss(model)
     loss.backward()
@@ -130,10 +130,10 @@ def test_full_model_graph_draws_neurons_in_order(
     for group in groups(root, "node").values():
         link = group.find(f".//{SVG}a")
         title = "" if link is None else link.get(XLINK_TITLE, "")
-        match = re.fullmatch(r"(layers\.\d+\.neurons\.\d+)\.w\.(\d+)", title)
+        match = re.fullmatch(r"(layers\.0\.neurons\.\d+)\.w\.(\d+)", title)
         if match:
             weights.setdefault(match.group(1), []).append((_centre(group), int(match.group(2))))
-    assert len(neurons) == len(sizes) and len(weights) == sum(sizes)
+    assert len(neurons) == len(sizes) and len(weights) == sizes[0]
     for kind, found in (("neurons", neurons), ("weights", weights if check_weights else {})):
         for group, indices in _reading_order(found, rankdir).items():
             assert indices == sorted(indices), f"{kind} of {group} read {indices} ({rankdir})"
@@ -188,3 +188,61 @@ def test_highlight_in_a_deep_model_sums_the_paths_without_writing_each():
     lines = caption.split('<BR ALIGN="LEFT"/>')
     assert "sum over 16 paths" in lines[1] and "path 1" not in caption
     assert lines[2] == f"= {format_number(weight.grad)}"
+
+
+def _weight_edges(source: str) -> dict[str, tuple[str, float]]:
+    """Weight edges of a collapsed graph by weight label: (colour, pen width)."""
+    found = {}
+    for line in source.splitlines():
+        match = re.search(
+            r'_w\d+ tooltip="([^ ]+) = [^"]*" color="([^"]+)" penwidth=([\d.]+)', line
+        )
+        if match:
+            found[match.group(1)] = (match.group(2), float(match.group(3)))
+    return found
+
+
+def test_collapsed_weights_are_edges_coloured_by_sign_and_sized_by_magnitude():
+    model = MLP(2, [4, 4, 1], activation="tanh", seed=3)
+    loss = mlp_loss(model)
+    loss.backward()
+    source = draw(loss, collapse="neuron").source
+    found = _weight_edges(source)
+    named = dict(model.named_parameters())
+    weights = {name: named[name] for name in named if ".w." in name}
+    assert sorted(found) == sorted(weights)  # one edge per weight, none for the biases
+    largest = max(abs(w.grad) for w in weights.values())
+    for name, weight in weights.items():
+        colour, width = found[name]
+        assert colour == ("#e8704e" if weight.grad > 0 else "#5b9bd5"), name
+        assert width == pytest.approx(0.6 + 3.4 * abs(weight.grad) / largest, abs=0.006)
+    # each weight's value and gradient is written in its neuron (few inputs) and its tooltip
+    w = model.layers[1].neurons[2].w[3]
+    assert f"w₃ {format_number(w.data)} · grad {format_number(w.grad)}" in source
+    assert f"layers.1.neurons.2.w.3 = {format_number(w.data)}, ∂L/∂w = " in source
+    b = model.layers[0].neurons[1].b
+    assert f"b {format_number(b.data)} · grad {format_number(b.grad)}" in source
+    labelled = draw(loss, collapse="neuron", edge_labels=True).source
+    assert f"w₃ {format_number(w.data)}<BR/>grad {format_number(w.grad)}" in labelled
+
+
+def test_collapse_layer_draws_one_node_per_layer_with_a_gradient_summary():
+    model = MLP(2, [16, 16, 1], activation="relu", seed=0)
+    loss = mlp_loss(model)
+    loss.backward()
+    diagram = draw(loss, collapse="layer")
+    source = diagram.source
+    assert re.findall(r"<B>layer (\d+)</B>", source) == ["0", "1", "2"]
+    assert "16 × relu(w·x + b)" in source and "16 → 16, 272 parameters" in source
+    grads = [
+        w.grad
+        for name, w in model.named_parameters()
+        if name.startswith("layers.1.") and ".w." in name
+    ]
+    low, high = min(grads), max(grads)
+    assert f"[{format_number(low)}, {format_number(high)}]" in source
+    largest = max(grads, key=abs)
+    assert f"largest {format_number(largest)}" in source
+    assert diagram.node_count < 20
+    svg = diagram.pipe("svg")
+    assert svg.count(b'class="node"') == diagram.node_count
