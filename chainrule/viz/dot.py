@@ -15,7 +15,7 @@ import graphviz
 import numpy
 
 from chainrule.engine.mode import collector_paused
-from chainrule.viz import style
+from chainrule.viz import routes, style
 from chainrule.viz.chain import chain_rule_lines
 from chainrule.viz.diagram import Diagram
 from chainrule.viz.format import BLANK, format_data
@@ -24,7 +24,7 @@ from chainrule.viz.naming import GraphNames, is_constant
 from chainrule.viz.scene import COLLAPSE_MODES, Edge, Group, Scene
 
 DEFAULT_MAX_NODES = 1500
-COLLAPSED_RANKSEP = "0.9"
+COLLAPSED_RANKSEP = "0.6"
 RANKDIRS = ("LR", "RL", "TB", "BT")
 
 
@@ -144,7 +144,7 @@ def build_diagram(
         rankdir=rankdir,
     )
     edges = scene.edges()
-    weights = WeightStyle(scene, edges, edge_labels=edge_labels, grads=grads)
+    weights = WeightStyle(scene, edges, edge_labels=edge_labels, grads=grads, marked=marked)
     for edge in edges:
         body.append(_edge_line(scene, edge, edge_labels, marked, weights))
     body.extend(scene.column_anchors(edges))
@@ -232,6 +232,10 @@ def _chain_rule_caption(scene: Scene, leaf: Any) -> list[str]:
         if grad is not None and scene.show_grad:
             lines.append(f"{names.partial(names.root, leaf)} = {format_data(grad)}")
         return lines
+    if scene.model.is_model and leaf is not names.root:
+        # a model's paths are long and many: count and sum them, and show the largest
+        lines = routes.caption_lines(names, leaf, names.partial(names.root, leaf))
+        return [f"Chain rule for {name}, along the red paths:", *lines]
     chain = chain_rule_lines(names, leaf, max_paths=MAX_CAPTION_PATHS)
     paths = "paths" if chain[0].endswith(":") else "path"  # a sum over several paths
     return [f"Chain rule for {name}, along the red {paths}:", *chain]
@@ -441,7 +445,13 @@ class WeightStyle:
     them too, where it has few inputs)."""
 
     def __init__(
-        self, scene: Scene, edges: list[Edge], *, edge_labels: bool, grads: dict[int, Any] | None
+        self,
+        scene: Scene,
+        edges: list[Edge],
+        *,
+        edge_labels: bool,
+        grads: dict[int, Any] | None,
+        marked: set[int],
     ) -> None:
         self.scene = scene
         self.grads: dict[int, Any] = {}
@@ -454,6 +464,7 @@ class WeightStyle:
                 scene.grad_value(node) if grads is None else grads.get(edge.weight)
             )
         self.labelled = edge_labels
+        self.faded = bool(marked)
         numbers = [abs(g) for g in self.grads.values() if isinstance(g, float) and g == g]
         self.largest = max(numbers, default=0.0)
 
@@ -473,6 +484,8 @@ class WeightStyle:
             color = style.POSITIVE_EDGE if grad > 0 else style.NEGATIVE_EDGE
             if on_path:
                 color = style.HIGHLIGHT
+            elif self.faded:  # a highlight: the red paths stand out from the rest
+                color += "55"
             attributes.append(f'color="{color}" penwidth={width:.2f} arrowsize=0.5')
         else:
             attributes.append(
