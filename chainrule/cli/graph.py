@@ -135,6 +135,7 @@ def graph(
     output: str | None,
     file_format: str | None,
     rankdir: str,
+    dpi: float,
 ) -> None:
     """Draw one forward and backward pass of a saved model on one input."""
     from chainrule.viz import draw
@@ -159,4 +160,4 @@ def graph(
             raise click.UsageError(
                 f"the graph has {error.count} nodes to draw, more than {error.limit}{hint}"
             ) from None
-    save_diagram(diagram, path, chosen)
+    save_diagram(diagram, path, chosen, dpi)
