@@ -147,7 +147,7 @@ def load(path: str | os.PathLike[str]) -> Module:
     config, parameters = document.get("config"), document.get("parameters")
     if not isinstance(config, dict) or not isinstance(parameters, dict):
         raise ValueError(f"{path}: 'config' and 'parameters' must be JSON objects")
-    _check_size(path, kind, cls, config, parameters)
+    _check_size(path, str(kind), cls, config, parameters)
     try:
         model = cls(**config)
     except (TypeError, ValueError) as error:
