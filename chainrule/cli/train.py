@@ -29,7 +29,7 @@ from chainrule.cli.errors import (
     user_errors,
 )
 from chainrule.cli.options import require_writable_folder
-from chainrule.nn import batched
+from chainrule.nn import batched, memory
 from chainrule.nn import train as training
 from chainrule.nn.data import DATASETS
 
@@ -119,6 +119,7 @@ def prepare(
     lr: float | None,
     use_batched: bool,
     seed: int,
+    batch_size: int | None = None,
 ) -> Setup:
     """The data set, model and optimizer for the options (a usage error if they clash)."""
     make = DATASETS[dataset]
@@ -130,11 +131,24 @@ def prepare(
         raise click.UsageError(f"--samples {samples}: too few for two classes of {dataset}")
     loss = loss or ("mse" if not classes else "hinge" if classes == 2 else "cross_entropy")
     outputs, output_activation = _output_layer(loss, classes, dataset)
+    check_memory(X.shape[1], [*hidden, outputs], use_batched, batch_size or len(X))
     kind = batched.MLP if use_batched else nn.MLP
     with user_errors():
         model = kind(X.shape[1], [*hidden, outputs], activation, output_activation, seed=seed)
         chosen = _optimizer(optimizer, model.parameters(), lr)
     return Setup(dataset, X, y, model, chosen, loss, classes)
+
+
+def check_memory(nin: int, nouts: list[int], use_batched: bool, samples: int) -> None:
+    """Refuse, before anything is built, a model and batch the memory cannot hold."""
+    path = "batched" if use_batched else "scalar"
+    sizes = " → ".join(str(n) for n in [nin, *nouts])
+    advice = "use smaller --hidden layers or a smaller --batch-size" + (
+        "" if use_batched else ", or drop --scalar (the batched path takes far less)"
+    )
+    with user_errors():
+        needed = memory.mlp_bytes(nin, nouts, batched=use_batched, samples=samples)
+        memory.check_fits(needed, f"training a {path} MLP {sizes} on {samples} samples", advice)
 
 
 def _output_layer(loss: str, classes: int, dataset: str) -> tuple[int, str | None]:
@@ -230,11 +244,11 @@ def summary(setup: Setup, history: Any, epochs: int, seconds: float) -> str:
 
 
 def save_results(setup: Setup, history: Any, output: str | None, plot: str | None) -> None:
-    """Write the model (as a scalar MLP, which ``chainrule graph`` draws) and the plots."""
+    """Write the model as it was trained (``chainrule graph`` converts a batched one) and the
+    plots."""
     if output is not None:
-        model = setup.model.to_scalar() if getattr(setup.model, "batched", False) else setup.model
         with failures(f"cannot save {output}"):
-            nn.save(model, output)
+            nn.save(setup.model, output)
         click.echo(f"saved the model to {Path(output).resolve()}")
     if plot is not None and len(history):
         from chainrule.viz import plots
@@ -282,7 +296,9 @@ def train_command(
     """
     check_outputs(output, plot)
     sizes = size_list(hidden, "--hidden") if hidden.strip() else []
-    setup = prepare(dataset, samples, sizes, activation, loss, optimizer, lr, batched, seed)
+    setup = prepare(
+        dataset, samples, sizes, activation, loss, optimizer, lr, batched, seed, batch_size
+    )
     history, seconds = run(setup, epochs, batch_size, seed)
     click.echo(summary(setup, history, epochs, seconds))
     save_results(setup, history, output, plot)
