@@ -29,14 +29,16 @@ from chainrule.cli.errors import (
     user_errors,
 )
 from chainrule.cli.options import require_writable_folder
-from chainrule.nn import batched, memory
+from chainrule.nn import activations, batched, losses, memory, optim
 from chainrule.nn import train as training
+from chainrule.nn.activations import LAYER_ACTIVATIONS
 from chainrule.nn.data import DATASETS
 
-ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "gelu", "linear")
-LOSSES = ("hinge", "bce", "bce_with_logits", "cross_entropy", "mse", "mae")
-OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam", "adamw")
-TWO_CLASS_LOSSES = ("hinge", "bce", "bce_with_logits")
+#: Hidden-layer activations: nn's, less those that act on a whole layer (softmax).
+ACTIVATIONS = [name for name in activations.ACTIVATIONS if name not in LAYER_ACTIVATIONS]
+#: The command's optimizer presets, beside nn's optimizers: name → (optimizer, its options).
+PRESETS: dict[str, tuple[str, dict[str, Any]]] = {"momentum": ("sgd", {"momentum": 0.9})}
+OPTIMIZERS = [*optim.OPTIMIZERS, *PRESETS]
 #: Noise for the data sets whose own default is none (a little makes the task less trivial).
 NOISE = {"moons": 0.1, "circles": 0.05}
 DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05}  # else 0.01
@@ -61,7 +63,7 @@ def train_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--loss",
-            type=click.Choice(LOSSES),
+            type=click.Choice(list(losses.LOSSES)),
             help="Default: hinge for two classes, cross_entropy for more, mse for regression.",
         ),
         click.option(
@@ -153,26 +155,24 @@ def check_memory(nin: int, nouts: list[int], use_batched: bool, samples: int) ->
 
 def _output_layer(loss: str, classes: int, dataset: str) -> tuple[int, str | None]:
     """Output size and activation the loss needs: one score, or one logit per class."""
-    if loss in ("mse", "mae"):
+    task = losses.TASKS[loss]
+    if task == "regression":
         return 1, None
     if not classes:
         raise click.UsageError(f"--loss {loss} needs class labels; {dataset} is a regression set")
-    if loss == "cross_entropy":
+    if task == "classes":
         return classes, None
     if classes != 2:
         raise click.UsageError(
             f"--loss {loss} needs two classes; {dataset} has {classes} (use cross_entropy)"
         )
-    return 1, "sigmoid" if loss == "bce" else None
+    return 1, "sigmoid" if loss in losses.PROBABILITY_LOSSES else None
 
 
 def _optimizer(name: str, parameters: list[Any], lr: float | None) -> Any:
     rate = DEFAULT_LR.get(name, 0.01) if lr is None else lr
-    if name == "sgd":
-        return nn.SGD(parameters, lr=rate)
-    if name == "momentum":
-        return nn.SGD(parameters, lr=rate, momentum=0.9)
-    return {"rmsprop": nn.RMSProp, "adam": nn.Adam, "adamw": nn.AdamW}[name](parameters, lr=rate)
+    base, options = PRESETS.get(name, (name, {}))
+    return optim.OPTIMIZERS[base](parameters, lr=rate, **options)
 
 
 def check_outputs(output: str | None, plot: str | None) -> None:

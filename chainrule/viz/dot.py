@@ -18,7 +18,7 @@ from chainrule.viz import style
 from chainrule.viz.chain import chain_rule_lines
 from chainrule.viz.diagram import Diagram
 from chainrule.viz.format import BLANK, format_data
-from chainrule.viz.model import role_text
+from chainrule.viz.model import neuron_index, role_text
 from chainrule.viz.naming import GraphNames, is_constant
 from chainrule.viz.scene import Edge, Scene
 
@@ -272,7 +272,7 @@ def _neuron_lines(
     i = scene.names.id(output)
     grad = scene.grad_value(output) if grads is None else grads.get(i)
     activation = output.op if output.op not in ("+", "") else "linear"
-    index = key.rsplit(".", 1)[-1]
+    index = neuron_index(key)
     label = style.value_label(
         title=f"neuron {index}",
         subtitle=f"{activation}(w·x + b)",
