@@ -157,8 +157,8 @@ def chain_rule_lines(names: GraphNames, leaf: Any, *, max_paths: int | None = No
         lines = [lhs if symbols == lhs else f"{lhs} = {symbols}"]  # one edge: ∂L/∂w is it
         if formulas != numbers:
             lines.append(f"= {formulas}")
-        total = format_number(product)
-        lines.append(f"= {numbers}" if numbers == total else f"= {numbers} = {total}")
+        value = format_number(product)
+        lines.append(f"= {numbers}" if numbers == value else f"= {numbers} = {value}")
         return lines
     lines = [f"{lhs} = sum over {len(found)} paths from {leaf_name} to {root_name}:"]
     for number, path in enumerate(found, start=1):
