@@ -9,6 +9,7 @@ import click
 from chainrule import nn
 from chainrule.cli.errors import FiniteFloat, failure, number_list, one_line, user_errors
 from chainrule.cli.options import diagram_options, output_target, save_diagram
+from chainrule.nn import memory
 
 
 def load_scalar(path: str) -> Any:
@@ -21,7 +22,15 @@ def load_scalar(path: str) -> Any:
         model: Any = nn.load(path)
     except (OSError, ValueError) as error:
         raise failure(error, f"cannot load {path}") from None
-    return model.to_scalar() if getattr(model, "batched", False) else model
+    if not getattr(model, "batched", False):
+        return model
+    sizes = " → ".join(str(n) for n in [model.nin, *model.nouts])
+    with user_errors():  # its graph of Values, before a conversion that could not finish
+        needed = memory.mlp_bytes(model.nin, model.nouts, batched=False)
+        memory.check_fits(
+            needed, f"the graph of an MLP {sizes}", "draw a smaller model (train with --hidden)"
+        )
+    return model.to_scalar()
 
 
 def forward_backward(

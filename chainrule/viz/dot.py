@@ -19,7 +19,7 @@ from chainrule.viz import routes, style
 from chainrule.viz.chain import chain_rule_lines
 from chainrule.viz.diagram import Diagram
 from chainrule.viz.format import BLANK, format_data
-from chainrule.viz.model import role_text
+from chainrule.viz.model import neuron_index, role_text
 from chainrule.viz.naming import GraphNames, is_constant
 from chainrule.viz.scene import COLLAPSE_MODES, Edge, Group, Scene
 
@@ -306,7 +306,7 @@ def _group_lines(
     grad = scene.grad_value(output) if grads is None else grads.get(i)
     activation = output.op if output.op not in ("+", "") else "linear"
     if group.kind == "neuron":
-        title, subtitle = f"neuron {group.key.rsplit('.', 1)[-1]}", activation
+        title, subtitle = f"neuron {neuron_index(group.key)}", activation
         data, grad_row = format_data(output.data), style.grad_text(grad)
         extra = _weight_rows(scene, group, grads) + _bias_row(scene, group, grads)
     else:

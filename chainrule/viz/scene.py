@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from chainrule.engine.ops import op_info
 from chainrule.viz.format import format_constant, format_data
-from chainrule.viz.model import Place
+from chainrule.viz.model import Place, neuron_index
 from chainrule.viz.naming import GraphNames, is_constant
 
 COLLAPSE_MODES = (None, "neuron", "layer")
@@ -325,7 +325,7 @@ def _cluster(
     if len(neurons) > 1:
         lines.append(f"{{rank=same {' -> '.join(in_order(neurons))} [style=invis]}}")
     for neuron in in_order([neuron for neuron in groups if neuron is not None]):
-        index = neuron.rsplit(".", 1)[-1]
+        index = neuron_index(neuron)
         lines.append(f'subgraph "cluster_{neuron}" {{')
         lines.append(
             f'label="neuron {index}" style="rounded,filled" fillcolor="#faf8ff" '

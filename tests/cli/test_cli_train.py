@@ -21,12 +21,12 @@ def test_train_prints_one_summary_line(run):
     assert "accuracy" in lines[0]
 
 
-@pytest.mark.parametrize("path", ["--batched", "--scalar"])
-def test_train_saves_a_model_that_loads(run, workdir, path):
+@pytest.mark.parametrize("path, kind", [("--batched", nn.batched.MLP), ("--scalar", nn.MLP)])
+def test_train_saves_a_model_that_loads(run, workdir, path, kind):
     result = run("train", *TINY, path, "-o", "model.json")
     assert result.exit_code == 0, result.output
     model = nn.load(workdir / "model.json")
-    assert isinstance(model, nn.MLP) and model.nouts == [4, 1]
+    assert type(model) is kind and model.nouts == [4, 1]  # saved as trained
     assert str(workdir / "model.json") in result.stdout
 
 
@@ -34,7 +34,8 @@ def test_scalar_and_batched_training_agree(run, workdir):
     run("train", *TINY, "--scalar", "-o", "scalar.json")
     run("train", *TINY, "--batched", "-o", "batched.json")
     scalar, batched = nn.load(workdir / "scalar.json"), nn.load(workdir / "batched.json")
-    for a, b in zip(scalar.parameters(), batched.parameters()):
+    assert len(scalar.parameters()) == len(batched.to_scalar().parameters()) == 17
+    for a, b in zip(scalar.parameters(), batched.to_scalar().parameters()):
         assert a.data == pytest.approx(b.data, rel=1e-7, abs=1e-8)
 
 
