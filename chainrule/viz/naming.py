@@ -96,6 +96,7 @@ class GraphNames:
         self.root = root
         self.order: list[Any] = graph.topological_order(root)
         self.index: dict[Any, int] = {node: i for i, node in enumerate(self.order)}
+        self._softmax_indices: dict[Any, int] = {}
         self.model = ModelLayout(self.order, self.index)
         qualified = self._model_names()
         labels = [node.label for node in self.order if node.label is not None]
@@ -232,12 +233,19 @@ class GraphNames:
 
     def _softmax_formula(self, node: Any, position: int, expand: bool) -> str:
         """∂s_i/∂x_j = s_i·(δ_ij − s_j) (softmax) or δ_ij − s_j (log-softmax), i and j filled in."""
-        i, j = softmax_index(node), position
+        i, j = self._softmax_index(node), position
         own = self._operand_text(node, expand)[0] if node.op == "softmax" else subscript(f"s{i}")
         other = subscript(f"s{j}")
         if node.op == "softmax":
             return f"{own}·(1 − {own})" if i == j else f"−{own}·{other}"
         return f"1 − {other}" if i == j else f"−{other}"
+
+    def _softmax_index(self, node: Any) -> int:
+        """`softmax_index`, remembered: it scans all n operands, and each of them asks."""
+        cache = self._softmax_indices
+        if node not in cache:
+            cache[node] = softmax_index(node)
+        return cache[node]
 
     def _operand_text(self, node: Any, expand: bool) -> tuple[str, int]:
         if expand:
