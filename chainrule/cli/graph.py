@@ -64,6 +64,7 @@ def graph(
     output: str | None,
     file_format: str | None,
     rankdir: str,
+    dpi: float,
 ) -> None:
     """Draw one forward and backward pass of a saved model on one input."""
     from chainrule.viz import draw
@@ -74,4 +75,4 @@ def graph(
     root = forward_backward(model, sample, output_index)
     with user_errors():
         diagram = draw(root, rankdir=rankdir, collapse=collapse)
-    save_diagram(diagram, path, chosen)
+    save_diagram(diagram, path, chosen, dpi)

@@ -11,13 +11,15 @@ import click
 
 from chainrule._files import check_target
 from chainrule.cli.errors import failure, failures, one_line, user_errors
+from chainrule.viz.render import MAX_DPI, PNG_DPI
 
 FORMATS = ("svg", "png", "pdf", "gv")
 _SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".gv": "gv", ".dot": "gv"}
 
 
 def diagram_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Add ``-o FILE``, ``--format`` and ``--rankdir`` to a command that draws one graph."""
+    """Add ``-o FILE``, ``--format``, ``--rankdir`` and ``--dpi`` to a command that draws one
+    graph."""
     for decorator in reversed(
         [
             click.option(
@@ -30,7 +32,7 @@ def diagram_options(command: Callable[..., Any]) -> Callable[..., Any]:
                 "--format",
                 "file_format",
                 type=click.Choice(FORMATS),
-                help="svg, png, pdf (needs Graphviz dot) or gv (DOT text). Default: the suffix.",
+                help="svg, png, pdf or gv (DOT text). Default: the suffix.",
             ),
             click.option(
                 "--rankdir",
@@ -38,6 +40,13 @@ def diagram_options(command: Callable[..., Any]) -> Callable[..., Any]:
                 default="LR",
                 show_default=True,
                 help="Layout: left to right, or top to bottom.",
+            ),
+            click.option(
+                "--dpi",
+                type=click.FloatRange(min=1, max=MAX_DPI),
+                default=PNG_DPI,
+                show_default=True,
+                help="Resolution of a png (its longer side stays capped for huge graphs).",
             ),
         ]
     ):
@@ -92,9 +101,9 @@ def require_writable_folder(path: str | Path) -> None:
         raise failure(error, f"cannot write {path}") from None
 
 
-def save_diagram(diagram: Any, path: Path, file_format: str) -> None:
+def save_diagram(diagram: Any, path: Path, file_format: str, dpi: float = PNG_DPI) -> None:
     """Render `diagram` to `path` (atomically, in viz) and say where it went."""
     require_folder(path)
     with user_errors(), failures(f"cannot write {path}"):
-        written = diagram.render(path, format=file_format)
+        written = diagram.render(path, format=file_format, dpi=dpi)
     click.echo(f"wrote {Path(written).resolve()}")
