@@ -11,10 +11,8 @@ import click
 
 from chainrule._files import check_target
 from chainrule.cli.errors import failure, failures, one_line, user_errors
+from chainrule.viz.diagram import FORMATS, SUFFIX_FORMATS
 from chainrule.viz.render import MAX_DPI, PNG_DPI
-
-FORMATS = ("svg", "png", "pdf", "gv")
-_SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".gv": "gv", ".dot": "gv"}
 
 
 def diagram_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -69,7 +67,7 @@ def output_target(output: str | None, file_format: str | None) -> tuple[Path, st
         chosen = file_format or "svg"
         return Path(f"graph.{chosen}"), chosen
     path = Path(output)
-    from_suffix = _SUFFIXES.get(path.suffix.lower())
+    from_suffix = SUFFIX_FORMATS.get(path.suffix.lower())
     if file_format and from_suffix and file_format != from_suffix:
         raise click.UsageError(
             one_line(f"--format {file_format} conflicts with the suffix of {output!r}")

@@ -11,7 +11,10 @@ import graphviz
 from chainrule._files import write_atomic
 from chainrule.viz import render as _render
 
-_SUFFIX_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".gv": "gv", ".dot": "gv"}
+#: What `Diagram.render` writes: file suffix → format (the rendered ones, and the DOT text).
+SUFFIX_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".gv": "gv", ".dot": "gv"}
+#: The formats, in that order: ``("svg", "png", "pdf", "gv")``.
+FORMATS = tuple(dict.fromkeys(SUFFIX_FORMATS.values()))
 
 
 class Diagram:
@@ -87,10 +90,10 @@ class Diagram:
             RendererNotFound: when no renderer exists (the .gv file has been written).
         """
         target = Path(path)
-        chosen = format or _SUFFIX_FORMATS.get(target.suffix.lower())
+        chosen = format or SUFFIX_FORMATS.get(target.suffix.lower())
         if chosen == "dot":
             chosen = "gv"
-        if chosen not in ("svg", "png", "pdf", "gv"):
+        if chosen not in FORMATS:
             raise ValueError(
                 f"cannot tell the format of {target.name!r}: use a .svg, .png, .pdf, .gv or "
                 ".dot suffix, or pass format="
