@@ -112,6 +112,12 @@ def find_node(names: GraphNames, wanted: Any) -> Any:
     """
     if isinstance(wanted, str):
         matches = [node for node in names.order if node.label == wanted]
+        if len(matches) > 1:
+            which = ", ".join(names.name(node) for node in matches)
+            raise ValueError(
+                f"{len(matches)} values are labelled {wanted!r} ({which}): pass the Value itself "
+                "or one of these names"
+            )
         if not matches:
             matches = [n for n in names.order if not is_constant(n) and names.name(n) == wanted]
         if not matches:
@@ -210,7 +216,10 @@ def _notes(scene: Scene, highlight: Any, grads: dict[int, Any] | None) -> str:
         lines.extend(_chain_rule_caption(scene, highlight))
     if scene.show_grad and not scene.backward_ran and grads is None:
         lines.append(f"backward() has not run yet: gradients are blank ({BLANK}), not zero")
-    legend = style.legend(scene.show_grad, scene.names.name(scene.names.root))
+    roles = {scene.names.role(node) for node in scene.drawn}
+    if scene.groups:  # a collapsed neuron is drawn in the parameters' colour
+        roles.add("parameter")
+    legend = style.legend(scene.show_grad, scene.names.name(scene.names.root), roles=roles)
     if not lines:
         return f'<<FONT POINT-SIZE="10">{legend}</FONT>>'
     block = style.text_block(lines, size=12, bold_first=highlight is not None)[1:-1]
