@@ -18,7 +18,7 @@ from typing import Any
 
 from chainrule.engine import graph
 from chainrule.engine.ops import op_info
-from chainrule.viz.format import format_constant, format_number, subscript
+from chainrule.viz.format import format_constant, format_number, subscript, visible
 from chainrule.viz.model import ModelLayout, is_constant
 
 __all__ = ["GraphNames", "is_constant", "role", "softmax_index"]
@@ -131,9 +131,9 @@ class GraphNames:
             elif node.label is not None and node.label in repeated:
                 # two values with one label: w#1, w#2 … in creation order, never a bare w
                 seen[node.label] = seen.get(node.label, 0) + 1
-                self._names.append(f"{node.label}#{seen[node.label]}")
-            elif node.label is not None:
-                self._names.append(node.label)
+                self._names.append(f"{visible(node.label)}#{seen[node.label]}")
+            elif node.label is not None:  # control characters shown as escapes (a\\nb)
+                self._names.append(visible(node.label))
             elif node is root:
                 self._names.append(root_name)
             elif is_constant(node):
@@ -162,7 +162,7 @@ class GraphNames:
         """The node's label when its name is a short form of it (``layers.1.neurons.0.w.1``
         for ``w₁[1.0]``), else its name."""
         name = self.name(node)
-        return node.label if node.label is not None and node.label != name else name
+        return visible(node.label) if node.label is not None and node.label != name else name
 
     def id(self, node: Any) -> int:
         """The node's index in creation order."""
