@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 from chainrule.engine import graph
+from chainrule.engine.node import Node, as_scalar
 from chainrule.viz.format import format_data, format_number, format_signed
 from chainrule.viz.naming import GraphNames
 
@@ -27,11 +28,11 @@ def _join_equalities(parts: list[str]) -> str:
     return " = ".join(kept)
 
 
-def local_text(names: GraphNames, node: Any, child: Any, *, expand: bool = False) -> str:
+def local_text(names: GraphNames, node: Node, child: Node, *, expand: bool = False) -> str:
     """∂node/∂child as a formula (``x``, ``2c``), or its number when the op has no formula."""
     position = next(i for i, c in enumerate(node.children) if c is child)
     formula = names.local_formula(node, position, expand=expand)
-    return formula if formula is not None else _number(node.local_grads[position])
+    return formula if formula is not None else _number(as_scalar(node).local_grads[position])
 
 
 def seed_formula(names: GraphNames, seed: float = 1.0) -> str:
@@ -120,7 +121,7 @@ def path_lines(names: GraphNames, path: graph.Path) -> tuple[str, str, str, floa
     return symbols, formulas, numbers, path.product
 
 
-def chain_rule_lines(names: GraphNames, leaf: Any, *, max_paths: int | None = None) -> list[str]:
+def chain_rule_lines(names: GraphNames, leaf: Node, *, max_paths: int | None = None) -> list[str]:
     """The chain rule for ∂root/∂leaf, summed over every path from the leaf to the root.
 
     Args:
@@ -173,7 +174,7 @@ def chain_rule_lines(names: GraphNames, leaf: Any, *, max_paths: int | None = No
     return lines
 
 
-def path_count_and_sum(names: GraphNames, leaf: Any) -> tuple[int, float]:
+def path_count_and_sum(names: GraphNames, leaf: Node) -> tuple[int, float]:
     """How many paths lead from `leaf` to the root, and the sum of their products.
 
     Both without listing the paths: in creation order (operands first), a node's count is the
@@ -185,7 +186,7 @@ def path_count_and_sum(names: GraphNames, leaf: Any) -> tuple[int, float]:
     derivative = {names.id(leaf): 1.0}
     for node in names.order[names.id(leaf) + 1 :]:
         paths, total = 0, 0.0
-        for child, local in zip(node.children, node.local_grads):
+        for child, local in zip(node.children, as_scalar(node).local_grads):
             c = names.id(child)
             if c in count:
                 paths += count[c]

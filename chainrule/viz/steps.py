@@ -15,6 +15,7 @@ from typing import Any, overload
 
 from chainrule._files import write_folder
 from chainrule.engine import graph
+from chainrule.engine.node import Node, as_scalar
 from chainrule.viz import style
 from chainrule.viz.chain import seed_formula, step_formulas
 from chainrule.viz.diagram import Diagram
@@ -77,9 +78,10 @@ def replay(names: GraphNames) -> list[Frame]:
             f"the backward pass step by step needs a Value graph, got a {type(root).__name__} "
             "(draw() shows a Tensor graph; a batched MLP converts with to_scalar())"
         )
-    saved = [(node, node.grad) for node in names.order]
+    nodes = [as_scalar(node) for node in names.order]
+    saved = [(node, node.grad) for node in nodes]
     try:
-        for node in names.order:
+        for node in nodes:
             if node.requires_grad:
                 node.grad = 0.0
         current: dict[int, Any] = {}
@@ -128,7 +130,7 @@ class Steps(Sequence[Frame]):
     """The frames of a backward pass and their pictures on one fixed layout."""
 
     def __init__(
-        self, root: Any, *, rankdir: str = "LR", max_nodes: int | None = DEFAULT_MAX_NODES
+        self, root: Node, *, rankdir: str = "LR", max_nodes: int | None = DEFAULT_MAX_NODES
     ) -> None:
         check_rankdir(rankdir)
         self.names = GraphNames(root)
@@ -272,7 +274,7 @@ def _widest_lines(frames: Sequence[Frame]) -> list[str]:
     return [line + "  " for line in lines]
 
 
-def steps(root: Any, *, rankdir: str = "LR", max_nodes: int | None = DEFAULT_MAX_NODES) -> Steps:
+def steps(root: Node, *, rankdir: str = "LR", max_nodes: int | None = DEFAULT_MAX_NODES) -> Steps:
     """The backward pass of `root`, one frame per step, with a layout that never moves.
 
     Args:
@@ -299,7 +301,7 @@ def steps(root: Any, *, rankdir: str = "LR", max_nodes: int | None = DEFAULT_MAX
 
 
 def render_steps(
-    root: Any,
+    root: Node,
     target: str | os.PathLike[str],
     *,
     renderer: str | None = None,
