@@ -51,7 +51,14 @@ DEMOS: dict[str, tuple[list[str], list[str]]] = {
         ["loss_curve.png", "decision_boundary.png", "one_sample_graph.svg", "one_sample_graph.png"],
         ["% → 100%"],
     ),
+    "11_gpt.py": (
+        ["attention_head.svg", "attention_head.png"],
+        ["4192 Values", "step    3 / 3: loss", "samples at temperature 0.5", "attention head 0"],
+    ),
 }
+
+#: Options that keep a demo short in the test suite.
+ARGUMENTS: dict[str, list[str]] = {"11_gpt.py": ["--steps", "3"]}
 
 
 def check_file(path: Path) -> None:
@@ -73,7 +80,7 @@ def test_demo_runs_and_writes_its_files(script: str, tmp_path: Path) -> None:
     out = tmp_path / "pictures"
     # Run from the temporary folder, so that a demo ignoring --out would not write in the repo.
     result = subprocess.run(
-        [sys.executable, str(path), "--out", str(out)],
+        [sys.executable, str(path), "--out", str(out), *ARGUMENTS.get(script, [])],
         cwd=tmp_path,
         capture_output=True,
         text=True,
