@@ -19,7 +19,7 @@ from chainrule.engine.node import Node
 from chainrule.viz import routes, style
 from chainrule.viz.chain import chain_rule_lines
 from chainrule.viz.diagram import Diagram
-from chainrule.viz.format import BLANK, format_data
+from chainrule.viz.format import BLANK, format_data, visible
 from chainrule.viz.model import neuron_index, role_text
 from chainrule.viz.naming import GraphNames, is_constant
 from chainrule.viz.scene import COLLAPSE_MODES, Edge, Group, Scene
@@ -257,6 +257,9 @@ _OP_STYLE = (
 
 
 def _quote(text: str) -> str:
+    """A DOT double-quoted string; control characters are shown as escapes (``\\n``)."""
+    if not text.isprintable():
+        text = visible(text)
     if "\\" in text or '"' in text:
         text = text.replace("\\", "\\\\").replace('"', '\\"')
     return '"' + text + '"'
