@@ -76,3 +76,21 @@ def test_the_command_line_imports_no_matplotlib():
     code = "import sys, chainrule.cli; print('matplotlib' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "False", done.stderr
+
+
+@pytest.mark.parametrize("command", ["render", "graph", "steps"])
+def test_layout_directions_come_from_viz(command):
+    from chainrule.viz.dot import RANKDIRS
+
+    assert choices(command, "rankdir") == list(RANKDIRS)
+
+
+def test_collapse_modes_come_from_viz():
+    from chainrule.viz.scene import COLLAPSE_MODES
+
+    assert choices("graph", "collapse") == [*(m for m in COLLAPSE_MODES if m), "none"]
+
+
+def test_a_reversed_layout_draws(run, workdir):
+    assert run("render", "--rankdir", "BT", "-o", "g.gv").exit_code == 0
+    assert "rankdir=BT" in (workdir / "g.gv").read_text()
