@@ -53,7 +53,7 @@ def test_every_op_in_the_op_table_has_a_row():
 
 
 def test_every_op_in_the_op_table_has_a_tensor_gradient():
-    from chainrule.engine.tensor_gradients import GRADIENTS
+    from chainrule.engine.tensor import GRADIENTS
 
     assert set(ops.OPS) <= set(GRADIENTS)
 

@@ -282,7 +282,7 @@ def test_pow_at_the_edges_of_its_domain_agrees_with_value():
 
 
 def test_softmax_agrees_with_value():
-    from chainrule.engine.value_softmax import log_softmax, softmax
+    from chainrule.engine.value import log_softmax, softmax
 
     x = leaf(POINTS)
     weights = np.linspace(-1.0, 2.0, len(POINTS))

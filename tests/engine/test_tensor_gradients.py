@@ -7,7 +7,7 @@ import pytest
 
 from chainrule.engine.gradcheck import gradcheck
 from chainrule.engine.tensor import Tensor, cross_entropy
-from chainrule.engine.tensor_gradients import GRADIENTS
+from chainrule.engine.tensor import GRADIENTS
 from tests.engine.op_cases import BINARY_OPERATORS
 
 
@@ -193,7 +193,7 @@ def test_every_op_in_the_gradient_table_is_exercised_here():
 def test_vectorised_erfc_matches_math_erfc():
     import math
 
-    from chainrule.engine.tensor_special import erfc
+    from chainrule.engine.ops.special import erfc
 
     points = np.concatenate([np.linspace(-20.0, 20.0, 40001), [0.0, -0.0, 1.5, -1.5, 1e-300]])
     expected = np.array([math.erfc(x) for x in points])
