@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from chainrule._files import check_target
 from chainrule.cli.errors import failure, failures, one_line, user_errors
 
 FORMATS = ("svg", "png", "pdf", "gv")
@@ -83,6 +84,7 @@ def require_writable_folder(path: str | Path) -> None:
     work (training), so that it is not lost to a folder that refuses the result."""
     require_folder(path)
     try:
+        check_target(path)  # a FIFO, device or folder at the path itself
         # An unnamed file (O_TMPFILE, or unlinked at once): nothing is left behind.
         with tempfile.TemporaryFile(dir=Path(path).resolve().parent):
             pass

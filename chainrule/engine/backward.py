@@ -20,6 +20,7 @@ and ``_lb`` are the local derivatives. A Tensor presents its `children` as ``_a`
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterator
 from operator import attrgetter
 from typing import Any, NamedTuple
@@ -29,6 +30,11 @@ from chainrule.engine.mode import MODE
 #: In a node's second edge slot: the op has any number of operands, held as a tuple in `_a`.
 MANY = object()
 _by_creation = attrgetter("_serial")
+
+#: Held for each whole backward pass (Value and Tensor, and `backward_steps` while it runs):
+#: passes that share nodes write the same gradients, so concurrent ones take turns and give
+#: the sums of sequential ones. Re-entrant: a pass may start another in the same thread.
+backward_lock = threading.RLock()
 
 
 def backward_order(root: Any, zero: Any) -> tuple[list[Any], list[tuple[Any, Any]]]:
@@ -88,15 +94,16 @@ def _seed(root: Any, grad: float) -> tuple[list[Any], list[tuple[Any, Any]]]:
 
 def backward(root: Any, grad: float = 1.0) -> None:
     """Backpropagate from the Value `root` (see `Value.backward`)."""
-    order, leaves = _seed(root, float(grad))
-    try:
-        if MODE.anomaly:
-            for _ in _steps(order):
-                pass
-        else:
-            _run(order)
-    finally:
-        _accumulate(leaves)
+    with backward_lock:
+        order, leaves = _seed(root, float(grad))
+        try:
+            if MODE.anomaly:
+                for _ in _steps(order):
+                    pass
+            else:
+                _run(order)
+        finally:
+            _accumulate(leaves)
 
 
 def _run(order: list[Any]) -> None:
@@ -146,11 +153,12 @@ def backward_steps(root: Any, grad: float = 1.0) -> Iterator[BackwardStep]:
     >>> [step.node.op for step in backward_steps(y)]
     ['tanh', '*']
     """
-    order, leaves = _seed(root, float(grad))
-    try:
-        yield from _steps(order)
-    finally:
-        _accumulate(leaves)
+    with backward_lock:  # until exhausted or closed: other threads' passes wait
+        order, leaves = _seed(root, float(grad))
+        try:
+            yield from _steps(order)
+        finally:
+            _accumulate(leaves)
 
 
 def _steps(order: list[Any]) -> Iterator[BackwardStep]:

@@ -20,7 +20,7 @@ from typing import Any, Union
 import numpy as np
 
 from chainrule.engine import graph
-from chainrule.engine.backward import MANY, backward_order
+from chainrule.engine.backward import MANY, backward_lock, backward_order
 from chainrule.engine.mode import MODE
 from chainrule.engine.ops import (
     ABS,
@@ -101,6 +101,7 @@ class Tensor:
         "_saved",
         "_serial",
         "_mark",  # the token of the last backward pass that reached this tensor
+        "__weakref__",  # caches and observers may hold a Tensor weakly, as a torch tensor
     )
     __array_ufunc__ = None  # NumPy arrays and scalars defer to Tensor's reflected operators
 
@@ -529,6 +530,11 @@ def _seed(root: Tensor, grad: Any) -> np.ndarray:
 
 def _backward(root: Tensor, grad: Any = None) -> None:
     """Backpropagate from `root`: see `Tensor.backward`."""
+    with backward_lock:  # passes sharing tensors take turns (see backward.backward_lock)
+        _backward_locked(root, grad)
+
+
+def _backward_locked(root: Tensor, grad: Any) -> None:
     seed = _seed(root, grad)
     if not root.children:  # a leaf accumulates, as in PyTorch
         root.grad = seed if root.grad is None else root.grad + seed

@@ -1,23 +1,23 @@
 """`save` and `load`: models as JSON files (format name and version, architecture, weights).
 
-A file is written to a temporary file in the same folder and renamed over the target, so a
-crash never leaves half a file. Nothing is ever unpickled: `load` rebuilds the model from a
-registry of known kinds and checks every field, raising `ValueError` with the reason.
+A file is written by the package's one atomic writer (`chainrule._files.write_atomic`): a
+crash never leaves half a file, and only a regular file is ever replaced. Nothing is ever
+unpickled: `load` rebuilds the model from a registry of known kinds and checks every field,
+raising `ValueError` with the reason.
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import json
 import math
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from chainrule._files import write_atomic
 from chainrule.nn.module import Module
 
 FORMAT = "chainrule.model"
@@ -92,21 +92,7 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
         "parameters": {name: _encode(v) for name, v in model.state_dict().items()},
     }
     text = _dumps(document)
-    target = Path(path)
-    # Created as open() creates files (0666 less the umask: mkstemp's 0600 would make a saved
-    # model unreadable to others), exclusively, under a name no other writer picks.
-    temporary = target.parent / f".{target.name}.{secrets.token_hex(8)}.tmp"
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    write_atomic(path, text)
 
 
 def _dumps(document: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 import graphviz
 
+from chainrule._files import write_atomic
 from chainrule.viz import render as _render
 
 _SUFFIX_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".gv": "gv", ".dot": "gv"}
@@ -82,15 +83,15 @@ class Diagram:
                 ".dot suffix, or pass format="
             )
         if chosen == "gv":
-            return _render.write_atomic(target, self.source)
+            return write_atomic(target, self.source)
         try:
             data = self.pipe(chosen, renderer=renderer)
         except _render.RendererNotFound as error:
-            fallback = _render.write_atomic(target.with_suffix(".gv"), self.source)
+            fallback = write_atomic(target.with_suffix(".gv"), self.source)
             raise _render.RendererNotFound(
                 f"{error}; the DOT source was written to {fallback}"
             ) from error
-        return _render.write_atomic(target, data)
+        return write_atomic(target, data)
 
     def _repr_mimebundle_(
         self, include: Any = None, exclude: Any = None, **kwargs: Any

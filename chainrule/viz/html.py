@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
-from chainrule.viz.render import write_atomic
+from chainrule._files import write_folder
 
 if TYPE_CHECKING:
     from chainrule.viz.steps import Steps
@@ -169,12 +169,11 @@ def write_page(steps: Steps, outdir: Path, *, renderer: str | None = None) -> Pa
     """Write ``step_000.svg`` … and ``index.html`` into `outdir`; returns the page's path."""
     svgs = steps.svgs(renderer=renderer)
     width = max(3, len(str(len(svgs) - 1)))
-    names = [f"step_{n:0{width}d}.svg" for n in range(len(svgs))]
-    for name, svg in zip(names, svgs):
-        write_atomic(outdir / name, svg)
-    for stale in set(outdir.glob("step_*.svg")) - {outdir / name for name in names}:
-        stale.unlink()  # frames of an earlier, longer run into the same folder
+    files = {f"step_{n:0{width}d}.svg": svg for n, svg in enumerate(svgs)}
     texts = ["\n".join([frame.title, *frame.formulas]) for frame in steps]
     root_name = steps.names.name(steps.names.root)
     title = f"Backpropagation through {root_name} = {steps.names.expression(steps.names.root)}"
-    return write_atomic(outdir / "index.html", page(title, svgs, texts))
+    files["index.html"] = page(title, svgs, texts)
+    # Frames of an earlier, longer run into the same folder go; files chainrule did not write stay.
+    write_folder(outdir, files)
+    return outdir / "index.html"

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy
 
+from chainrule._files import write_atomic
 from chainrule.engine.mode import no_grad
-from chainrule.viz.render import write_atomic
 
 GRID_STEPS = 200
 _CLASS_COLOURS = [

@@ -1,4 +1,4 @@
-"""Finds a Graphviz renderer, runs it, and writes files atomically; the only module that spawns.
+"""Finds a Graphviz renderer and runs it: the only module that spawns a process.
 
 Lookup order: an explicit ``renderer=`` argument or the ``CHAINRULE_DOT`` environment
 variable; ``graphviz-pure`` on PATH or next to the running interpreter (so an un-activated
@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 TIMEOUT_SECONDS = 120
@@ -114,28 +113,3 @@ def _errors(stderr: bytes) -> str:
         if line.strip() and "non-ASCII character" not in line
     ]
     return "; ".join(lines[:5]) or "no error message"
-
-
-def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
-    """Write `data` to `path` through a temporary file and a rename: never half a file."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(payload)
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes the file private (0600)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
