@@ -223,7 +223,6 @@ class Tensor:
         """
         _backward(self, grad)
 
-
     # ------------------------------------------------------------- arithmetic operators
     def __add__(self, other: Operand) -> Tensor:
         return _binary(ADD, self, other)
@@ -547,7 +546,7 @@ def _backward_locked(root: Tensor, grad: Any) -> None:
         _accumulate(leaves)
 
 
-def _run(order: list[Tensor]) -> None:
+def _run(order: list[Any]) -> None:
     """One vector-Jacobian product per node, summed into each operand's gradient."""
     check = MODE.anomaly
     for node in order:

@@ -7,13 +7,14 @@ errors and the columns messages point at (`source.py`). Nothing is ever evaluate
 
 from chainrule.engine.expr.parse import MissingValuesError, names, parse
 from chainrule.engine.expr.source import MAX_DEPTH, MAX_LENGTH
-from chainrule.engine.expr.whitelist import FUNCTIONS, MAX_NODES
+from chainrule.engine.expr.whitelist import FUNCTIONS, MAX_NODES, OPERATORS
 
 __all__ = [
     "parse",
     "names",
     "MissingValuesError",
     "FUNCTIONS",
+    "OPERATORS",
     "MAX_LENGTH",
     "MAX_DEPTH",
     "MAX_NODES",

@@ -17,17 +17,14 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any, Union, cast
 
-from chainrule.engine.expr.source import MAX_DEPTH, MAX_LENGTH, Source
+from chainrule.engine.expr.source import Source
 from chainrule.engine.expr.whitelist import (
     BINARY,
-    FUNCTIONS,
-    MAX_NODES,
     lookalike_note,
     validate,
 )
 from chainrule.engine.ops import OPS
 from chainrule.engine.value import Value
-
 
 Result = Union[Value, float]  # a sub-expression: a graph node, or a constant folded to a float
 

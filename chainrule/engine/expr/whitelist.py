@@ -47,10 +47,10 @@ def _accepted(name: str) -> bool:
 
 
 #: The binary operators allowed (their record has ``parser="operator"``), by ast node.
-BINARY = {
-    node: apply for node, (symbol, apply) in _PYTHON_BINARY.items() if _accepted(symbol)
-}
-_SYMBOLS = " ".join(symbol for node, (symbol, _) in _PYTHON_BINARY.items() if node in BINARY)
+BINARY = {node: apply for node, (symbol, apply) in _PYTHON_BINARY.items() if _accepted(symbol)}
+#: The same operators by their symbol: ``{"+": operator.add, ...}``.
+OPERATORS = {symbol: apply for symbol, apply in _PYTHON_BINARY.values() if _accepted(symbol)}
+_SYMBOLS = " ".join(OPERATORS)
 #: The unary operators allowed: ``+x`` is x itself, ``-x`` the record ``neg``.
 _UNARY = (ast.UAdd, ast.USub) if _accepted("neg") else (ast.UAdd,)
 _FORBIDDEN = {

@@ -39,10 +39,34 @@ __all__ = [
     "POWER",
     "CALL",
     "ATOM",
-    *(
-        "ADD SUB MUL DIV POW NEG MATMUL ABS EXP LOG SQRT SIN COS RELU LEAKY_RELU SIGMOID TANH "
-        "GELU SOFTPLUS SOFTMAX LOG_SOFTMAX CROSS_ENTROPY SUM MEAN MAX RESHAPE TRANSPOSE INDEX"
-    ).split(),
+    "ADD",
+    "SUB",
+    "MUL",
+    "DIV",
+    "POW",
+    "NEG",
+    "MATMUL",
+    "ABS",
+    "EXP",
+    "LOG",
+    "SQRT",
+    "SIN",
+    "COS",
+    "RELU",
+    "LEAKY_RELU",
+    "SIGMOID",
+    "TANH",
+    "GELU",
+    "SOFTPLUS",
+    "SOFTMAX",
+    "LOG_SOFTMAX",
+    "CROSS_ENTROPY",
+    "SUM",
+    "MEAN",
+    "MAX",
+    "RESHAPE",
+    "TRANSPOSE",
+    "INDEX",
 ]
 
 #: Every op by name (``Value.op`` / ``Tensor.op``), in the order of the kinds above.

@@ -21,7 +21,8 @@ class Op:
         symbol: what is drawn on the op's node (``"×"``).
         text: how the op reads in an expression, ``{a}``/``{b}`` standing for the operands
             (``"{a}·{b}"``, ``"tanh({a})"``).
-        precedence: how tightly `text` binds: `ADDITIVE`, `MULTIPLICATIVE`, `PREFIX`, `POWER`, `CALL`.
+        precedence: how tightly `text` binds: `ADDITIVE`, `MULTIPLICATIVE`, `PREFIX`, `POWER`
+            or `CALL` (`ATOM` is a name's, tighter than any op's).
         formulas: the local derivative ∂out/∂operand as text, one per operand, in terms of
             ``a``, ``b`` (the operands) and the op's options (``slope``); for an array-only op,
             its vector-Jacobian product with the upstream gradient ``g``.
