@@ -19,8 +19,8 @@ from typing import Any, Union
 
 import numpy as np
 
-from chainrule.engine import graph
 from chainrule.engine.backward import MANY, backward_lock, backward_order
+from chainrule.engine.graph import next_serial
 from chainrule.engine.mode import MODE
 from chainrule.engine.ops import (
     ABS,
@@ -62,7 +62,7 @@ Operand = Union["Tensor", np.ndarray, int, float]
 GRADIENTS = {op.name: op.vjp for op in OPS.values() if op.vjp is not None}
 
 _new = object.__new__
-_serial = graph.next_serial
+_serial = next_serial
 _ndarray = np.ndarray
 _asarray = np.asarray
 _FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
@@ -100,6 +100,7 @@ class Tensor:
         "requires_grad",
         "_saved",
         "_serial",
+        "_a",  # `children` for the backward order, None for a leaf (see `_b`)
         "_mark",  # the token of the last backward pass that reached this tensor
         "__weakref__",  # caches and observers may hold a Tensor weakly, as a torch tensor
     )
@@ -110,6 +111,7 @@ class Tensor:
     label: str | None
     op: str
     children: tuple[Tensor, ...]
+    _a: tuple[Tensor, ...] | None
     requires_grad: bool
 
     def __init__(
@@ -138,6 +140,7 @@ class Tensor:
         self.label = label
         self.op = ""
         self.children = ()
+        self._a = None
         self.requires_grad = bool(requires_grad)
         self._saved = None
         self._serial = _serial()
@@ -161,12 +164,8 @@ class Tensor:
         return self.data.dtype
 
     # The edge layout the backward order walks (`chainrule.engine.backward`): an op over
-    # any number of operands, held as the tuple `_a`; None for a leaf.
+    # any number of operands, held as the tuple `_a` (the children again); None for a leaf.
     _b = MANY
-
-    @property
-    def _a(self) -> tuple[Tensor, ...] | None:
-        return self.children or None
 
     @property
     def is_leaf(self) -> bool:
@@ -304,7 +303,7 @@ class Tensor:
         Raises:
             TypeError: if `slope` is not a real number.
         """
-        return _unary(LEAKY_RELU, self, check_slope(slope))
+        return _unary_with(LEAKY_RELU, self, check_slope(slope))
 
     def sigmoid(self) -> Tensor:
         """σ(a) = 1/(1 + e^−a): e^−a may overflow to inf, and 1/inf is the right 0."""
@@ -325,36 +324,36 @@ class Tensor:
     # ------------------------------------------------------------------------ reductions
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Sum over `axis` (all axes by default), as `numpy.sum`."""
-        return _unary(SUM, self, axis, keepdims)
+        return _unary_with(SUM, self, axis, keepdims)
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Mean over `axis` (all axes by default), as `numpy.mean`."""
-        return _unary(MEAN, self, axis, keepdims)
+        return _unary_with(MEAN, self, axis, keepdims)
 
     def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Maximum over `axis`; tied maxima share the gradient evenly (as PyTorch's amax)."""
-        return _unary(MAX, self, axis, keepdims)
+        return _unary_with(MAX, self, axis, keepdims)
 
     def softmax(self, axis: int = -1) -> Tensor:
         """e^(x − m)/Σ e^(x − m) along `axis`, with m the maximum (no overflow)."""
-        return _unary(SOFTMAX, self, axis)
+        return _unary_with(SOFTMAX, self, axis)
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         """x − m − log Σ e^(x − m) along `axis`, with m the maximum."""
-        return _unary(LOG_SOFTMAX, self, axis)
+        return _unary_with(LOG_SOFTMAX, self, axis)
 
     # ------------------------------------------------------------------------- shape ops
     def reshape(self, *shape: Any) -> Tensor:
         """The same elements in a new shape (``reshape(2, 3)`` or ``reshape((2, 3))``)."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return _unary(RESHAPE, self, shape)
+        return _unary_with(RESHAPE, self, shape)
 
     def transpose(self, *axes: Any) -> Tensor:
         """Permute the axes (reverse them when none are given), as `numpy.transpose`."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        return _unary(TRANSPOSE, self, axes or None)
+        return _unary_with(TRANSPOSE, self, axes or None)
 
     @property
     def T(self) -> Tensor:
@@ -363,12 +362,18 @@ class Tensor:
 
     def __getitem__(self, key: Any) -> Tensor:
         """NumPy indexing: integers, slices, None, ``...`` and integer or boolean arrays."""
-        return _unary(INDEX, self, _plain_key(key))
+        return _unary_with(INDEX, self, _plain_key(key))
 
 
 # ------------------------------------------------------------------------------- helpers
-def _unary(op: Op, a: Tensor, *options: Any) -> Tensor:
+def _unary(op: Op, a: Tensor) -> Tensor:
     """Apply a one-operand op's array rule to `a`."""
+    data, saved = op.forward(a.data)  # type: ignore[misc]
+    return result(data, op.name, (a,), saved, a.requires_grad)
+
+
+def _unary_with(op: Op, a: Tensor, *options: Any) -> Tensor:
+    """Apply a one-operand op's array rule to `a`, with its options (an axis, a slope)."""
     data, saved = op.forward(a.data, *options)  # type: ignore[misc]
     return result(data, op.name, (a,), saved, a.requires_grad)
 
@@ -428,7 +433,7 @@ def cross_entropy(logits: Tensor, targets: Any, *, reduction: str = "mean") -> T
         raise TypeError(f"cross_entropy() takes logits as a Tensor, got {type(logits).__name__}")
     if isinstance(targets, Tensor):
         targets = targets.data
-    return _unary(CROSS_ENTROPY, logits, targets, reduction)
+    return _unary_with(CROSS_ENTROPY, logits, targets, reduction)
 
 
 def _leaf(data: np.ndarray, label: str | None = None) -> Tensor:
@@ -439,6 +444,7 @@ def _leaf(data: np.ndarray, label: str | None = None) -> Tensor:
     out.label = label
     out.op = ""
     out.children = ()
+    out._a = None
     out.requires_grad = False
     out._saved = None
     out._serial = _serial()
@@ -478,7 +484,7 @@ def result(
     out._mark = None
     if MODE.plain:
         out.op = op
-        out.children = children
+        out.children = out._a = children
         out.requires_grad = requires_grad
         out._saved = saved
         return out
@@ -486,12 +492,13 @@ def result(
         _check_forward(data, op, children)
     if MODE.grad_enabled:
         out.op = op
-        out.children = children
+        out.children = out._a = children
         out.requires_grad = requires_grad
         out._saved = saved
     else:
         out.op = ""
         out.children = ()
+        out._a = None
         out.requires_grad = False
         out._saved = None
     return out

@@ -25,9 +25,9 @@ import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any, Union
 
-from chainrule.engine import graph
 from chainrule.engine.backward import MANY as _MANY
 from chainrule.engine.backward import backward as _backward
+from chainrule.engine.graph import next_serial
 from chainrule.engine.mode import MODE
 from chainrule.engine.ops import (
     ABS,
@@ -58,7 +58,7 @@ Number = Union[int, float]
 Operand = Union["Value", int, float]
 
 _new = object.__new__
-_serial = graph.next_serial
+_serial = next_serial
 
 
 class Value:
@@ -447,20 +447,13 @@ def _unary(op: Op, a: Value, *options: Any) -> Value:
     return _result(data, op.name, (a,), local_grads, a.requires_grad)
 
 
-def _binary(op: Op, a: Value, b: Operand) -> Value:
-    """Apply a two-operand op's scalar rule; a number `b` becomes a constant leaf."""
-    if type(b) is not Value:
-        b = _constant(b)
-        if b is NotImplemented:
-            return NotImplemented
-    data, local_grads = op.scalar(a.data, b.data)  # type: ignore[misc, union-attr]
-    return _result(
-        data,
-        op.name,
-        (a, b),  # type: ignore[arg-type]
-        local_grads,
-        a.requires_grad or b.requires_grad,  # type: ignore[union-attr]
-    )
+def _binary(op: Op, a: Value, other: Operand) -> Value:
+    """Apply a two-operand op's scalar rule; a number `other` becomes a constant leaf."""
+    b = other if type(other) is Value else _constant(other)
+    if b is NotImplemented:
+        return NotImplemented
+    data, local_grads = op.scalar(a.data, b.data)  # type: ignore[misc]
+    return _result(data, op.name, (a, b), local_grads, a.requires_grad or b.requires_grad)
 
 
 def _reflected(method: Any, left: Number, right: Value) -> Value:

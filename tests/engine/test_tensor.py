@@ -227,6 +227,18 @@ def test_array_facts_and_conversions():
     assert x.sum().item() == 15.0 and float(x[1, 2]) == 5.0
 
 
+def test_a_second_backward_adds_exactly_what_the_first_did():
+    # Regression: a leaf took each contribution straight into its gradient, so a second pass
+    # added ((g + c1) + c2) + c3, a few ulps away from g + (c1 + c2 + c3). Now a pass sums
+    # into the leaf from zero and adds the total at the end, as Value's backward (one order).
+    x = leaf([0.1, 0.7, -1.3, 2.9, 0.33])
+    y = (x * 3.3 + x.exp() + x * x).sum()
+    y.backward()
+    first = x.grad.copy()
+    y.backward()
+    np.testing.assert_array_equal(x.grad, first + first)
+
+
 # ------------------------------------------------------------------ agreement with Value
 POINTS = np.array([-3.1, -1.0, -0.2, 0.4, 1.0, 2.5, 7.0])
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine import ieee
+from chainrule.engine.ieee import div, pow_, pow_exponent_grad
 from chainrule.engine.ops.record import ADDITIVE, MULTIPLICATIVE, POWER, PREFIX, Op
 from chainrule.engine.ops.reductions import unbroadcast
 
@@ -117,9 +117,9 @@ MUL = Op(
 
 # --------------------------------------------------------------------------------- a / b
 def _div_scalar(a: float, b: float) -> tuple[float, tuple[float, float]]:
-    inv_b = ieee.div(1.0, b)
+    inv_b = div(1.0, b)
     # d(a/b)/da = 1/b, d(a/b)/db = −a/b²
-    return ieee.div(a, b), (inv_b, -a * inv_b * inv_b)
+    return div(a, b), (inv_b, -a * inv_b * inv_b)
 
 
 def _div_forward(a: Array, b: Array) -> tuple[Any, None]:
@@ -152,9 +152,9 @@ DIV = Op(
 
 # -------------------------------------------------------------------------------- a ** b
 def _pow_scalar(a: float, b: float) -> tuple[float, tuple[float, float]]:
-    out = ieee.pow_(a, b)
+    out = pow_(a, b)
     # d(a^b)/da = b·a^(b−1) (0 when b = 0, even at a = 0, as PyTorch), d(a^b)/db = a^b·ln(a)
-    return out, (b * ieee.pow_(a, b - 1.0) if b else 0.0, ieee.pow_exponent_grad(a, b, out))
+    return out, (b * pow_(a, b - 1.0) if b else 0.0, pow_exponent_grad(a, b, out))
 
 
 def _pow_forward(a: Array, b: Array) -> tuple[Any, None]:

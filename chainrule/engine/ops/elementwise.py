@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine import ieee
+from chainrule.engine.ieee import div
 from chainrule.engine.ops.record import CALL, Op
 
 Array = np.ndarray
@@ -85,7 +85,7 @@ def _log_scalar(a: float) -> tuple[float, tuple[float]]:
         out = math.log(a)
     else:
         out = -_INF if a == 0 else _NAN
-    return out, (ieee.div(1.0, a),)  # d(ln a)/da = 1/a
+    return out, (div(1.0, a),)  # d(ln a)/da = 1/a
 
 
 def _log_forward(a: Array) -> tuple[Any, None]:
@@ -114,7 +114,7 @@ LOG = Op(
 # -------------------------------------------------------------------------------- √a
 def _sqrt_scalar(a: float) -> tuple[float, tuple[float]]:
     out = math.sqrt(a) if a >= 0 else _NAN
-    return out, (ieee.div(0.5, out),)  # d(√a)/da = 1/(2√a), inf at 0
+    return out, (div(0.5, out),)  # d(√a)/da = 1/(2√a), inf at 0
 
 
 def _sqrt_forward(a: Array) -> tuple[Any, None]:

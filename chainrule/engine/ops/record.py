@@ -11,7 +11,7 @@ from typing import Any, Literal
 ADDITIVE, MULTIPLICATIVE, PREFIX, POWER, CALL, ATOM = 1, 2, 3, 4, 8, 9
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Op:
     """One primitive op, in one place.
 
