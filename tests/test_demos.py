@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,7 +51,14 @@ DEMOS: dict[str, tuple[list[str], list[str]]] = {
         ["loss_curve.png", "decision_boundary.png", "one_sample_graph.svg", "one_sample_graph.png"],
         ["% → 100%"],
     ),
+    "11_gpt.py": (
+        ["attention_head.svg", "attention_head.png"],
+        ["4192 Values", "step    3 / 3: loss", "samples at temperature 0.5", "attention head 0"],
+    ),
 }
+
+#: Options that keep a demo short in the test suite.
+ARGUMENTS: dict[str, list[str]] = {"11_gpt.py": ["--steps", "3"]}
 
 
 def check_file(path: Path) -> None:
@@ -72,7 +80,7 @@ def test_demo_runs_and_writes_its_files(script: str, tmp_path: Path) -> None:
     out = tmp_path / "pictures"
     # Run from the temporary folder, so that a demo ignoring --out would not write in the repo.
     result = subprocess.run(
-        [sys.executable, str(path), "--out", str(out)],
+        [sys.executable, str(path), "--out", str(out), *ARGUMENTS.get(script, [])],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -86,6 +94,37 @@ def test_demo_runs_and_writes_its_files(script: str, tmp_path: Path) -> None:
     for text in texts:
         assert text in result.stdout, f"{script} should print {text!r}"
     assert not (tmp_path / "out").exists(), "the demo wrote to out/ despite --out"
+
+
+def run_demo_10(tmp_path: Path, *, block_torch: bool) -> str:
+    """Demo 10's output, run as a script (with ``import torch`` failing if `block_torch`)."""
+    path = DEMOS_DIR / "10_classifier.py"
+    block = "sys.modules['torch'] = None; " if block_torch else ""
+    code = (
+        f"import runpy, sys; {block}sys.path.insert(0, {str(DEMOS_DIR)!r}); "
+        f"sys.argv = [{str(path)!r}, '--out', {str(tmp_path)!r}]; "
+        f"runpy.run_path({str(path)!r}, run_name='__main__')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_demo_10_without_torch_says_so_and_skips_the_hand_over(tmp_path: Path) -> None:
+    stdout = run_demo_10(tmp_path, block_torch=True)
+    assert "PyTorch is not installed (pip install 'chainrule[torch]')" in stdout
+    assert "% → 100%" in stdout
+
+
+def test_demo_10_continues_in_torch_and_agrees(tmp_path: Path) -> None:
+    pytest.importorskip("torch", reason="PyTorch (the optional torch extra) is not installed")
+    stdout = run_demo_10(tmp_path, block_torch=False)
+    handover = re.search(r"logits at the hand-over differ by at most (\S+)", stdout)
+    drift = re.search(r"weights differ by at most (\S+)", stdout)
+    assert handover and drift, stdout
+    assert float(handover.group(1)) < 1e-12 and float(drift.group(1)) < 1e-8
 
 
 def test_every_demo_script_is_tested() -> None:

@@ -36,7 +36,8 @@ def register_model(kind: str, cls: type) -> None:
     """Make a model class savable under the name `kind`.
 
     The class needs ``config()`` (JSON-able constructor keyword arguments), a constructor
-    accepting them, and `Module`'s ``state_dict()`` / ``load_state_dict()``.
+    accepting them, and `Module`'s ``state_dict()`` / ``load_state_dict()``; with a static
+    ``parameter_count(config)``, `load` checks a file's size claim before building anything.
     """
     _REGISTRY[kind] = cls
 
@@ -146,6 +147,7 @@ def load(path: str | os.PathLike[str]) -> Module:
     config, parameters = document.get("config"), document.get("parameters")
     if not isinstance(config, dict) or not isinstance(parameters, dict):
         raise ValueError(f"{path}: 'config' and 'parameters' must be JSON objects")
+    _check_size(path, str(kind), cls, config, parameters)
     try:
         model = cls(**config)
     except (TypeError, ValueError) as error:
@@ -155,6 +157,29 @@ def load(path: str | os.PathLike[str]) -> Module:
     except (TypeError, ValueError, OverflowError) as error:
         raise ValueError(f"{path}: the weights do not fit a {kind}: {error}") from None
     return model
+
+
+def _check_size(
+    path: Any, kind: str, cls: type, config: dict[str, Any], parameters: dict[str, Any]
+) -> None:
+    """Refuse a file whose architecture needs another number of weights than it holds, from
+    the sizes alone: a few bytes claiming a million neurons must not be built first."""
+    counter = getattr(cls, "parameter_count", None)
+    if counter is None:
+        return
+    try:
+        needed = counter(config)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{path}: bad architecture for a {kind}: {error}") from None
+    held = sum(
+        len(value["data"]) if isinstance(value, dict) and isinstance(value.get("data"), list) else 1
+        for value in parameters.values()
+    )
+    if needed != held:
+        raise ValueError(
+            f"{path}: the weights do not fit a {kind}: its architecture needs {needed:,} "
+            f"weights and biases, the file holds {held:,}"
+        )
 
 
 def _decode(name: str, value: Any) -> Any:

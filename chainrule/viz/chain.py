@@ -154,10 +154,11 @@ def chain_rule_lines(names: GraphNames, leaf: Any, *, max_paths: int | None = No
     found = graph.paths(names.root, leaf)
     if len(found) == 1:
         symbols, formulas, numbers, product = path_lines(names, found[0])
-        lines = [f"{lhs} = {symbols}"]
+        lines = [lhs if symbols == lhs else f"{lhs} = {symbols}"]  # one edge: ∂L/∂w is it
         if formulas != numbers:
             lines.append(f"= {formulas}")
-        lines.append(f"= {numbers} = {format_number(product)}")
+        value = format_number(product)
+        lines.append(f"= {numbers}" if numbers == value else f"= {numbers} = {value}")
         return lines
     lines = [f"{lhs} = sum over {len(found)} paths from {leaf_name} to {root_name}:"]
     for number, path in enumerate(found, start=1):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -56,6 +57,12 @@ def _check_root(root: Any) -> None:
     raise TypeError(
         f"expected a Value or Tensor as the graph's root, got {type(root).__name__}{hint}"
     )
+
+
+def _repeated_labels(labels: Iterator[str | None]) -> set[str]:
+    """The labels that more than one value of the graph carries."""
+    counts = Counter(label for label in labels if label is not None)
+    return {label for label, count in counts.items() if count > 1}
 
 
 def _generic_names(count: int, taken: set[str]) -> Iterator[str]:
@@ -110,10 +117,18 @@ class GraphNames:
             and i not in qualified
         ]
         letters = _generic_names(len(generic), taken)
+        repeated = _repeated_labels(
+            node.label for i, node in enumerate(self.order) if i not in qualified
+        )
+        seen: dict[str, int] = {}
         self._names: list[str] = []
         for i, node in enumerate(self.order):
             if i in qualified:
                 self._names.append(qualified[i])
+            elif node.label is not None and node.label in repeated:
+                # two values with one label: w#1, w#2 … in creation order, never a bare w
+                seen[node.label] = seen.get(node.label, 0) + 1
+                self._names.append(f"{node.label}#{seen[node.label]}")
             elif node.label is not None:
                 self._names.append(node.label)
             elif node is root:
@@ -258,7 +273,22 @@ def _wrap(text: tuple[str, int], precedence: int, right: bool) -> str:
     return body
 
 
+_SUPERSCRIPTS = str.maketrans("0123456789−-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻")
+
+
+def superscript_power(exponent: str) -> str | None:
+    """``²`` for the exponent ``2`` (small whole numbers read as superscripts), else None."""
+    text = exponent.replace("−", "-")
+    if text.lstrip("-").isdigit() and len(text) <= 3:
+        return exponent.translate(_SUPERSCRIPTS)
+    return None
+
+
 def _fill(template: str, operands: list[str]) -> str:
+    if template == "{a}^{b}" and len(operands) == 2:
+        raised = superscript_power(operands[1])
+        if raised is not None:  # c² rather than c^2
+            return operands[0] + raised
     if "{b}" in template and len(operands) >= 2:
         return template.format(a=operands[0], b=operands[1])
     return template.replace("{a}", ", ".join(operands) if len(operands) > 1 else operands[0])
@@ -294,7 +324,9 @@ def _power_rule(exponent: float, base: tuple[str, int]) -> str:
     if exponent == 2:
         joiner = "" if (wrapped.startswith("(") or _is_short_symbol(body)) else "·"
         return f"2{joiner}{wrapped}"
-    return f"{n}·{wrapped}^{format_number(exponent - 1)}"
+    power = format_number(exponent - 1)
+    raised = superscript_power(power)
+    return f"{n}·{wrapped}{raised}" if raised is not None else f"{n}·{wrapped}^{power}"
 
 
 def _is_short_symbol(text: str) -> bool:

@@ -87,7 +87,9 @@ def _model_legend(names: GraphNames) -> list[str]:
     examples = [
         node
         for node in names.order
-        if not node.children and names.full_name(node) != names.name(node)
+        if not node.children
+        and names.full_name(node) != names.name(node)
+        and names.id(node) in names.model.places
     ]
     if not examples:
         return []
