@@ -357,7 +357,8 @@ def _weight_rows(scene: Scene, group: Group, grads: dict[int, Any] | None) -> li
         rows = []
         for weight, grad in zip(weights, values):
             text = f"{scene.display_name(weight)} {format_data(weight.data)}"
-            rows.append(text + (f" · {style.grad_text(grad)}" if scene.show_grad else ""))
+            shown = scene.show_grad and (grads is None or isinstance(grad, float))
+            rows.append(text + (f" · {style.grad_text(grad)}" if shown else ""))
         return rows
     if not scene.show_grad or any(not isinstance(v, float) for v in values):
         return [f"{len(weights)} weights in {_range([w.data for w in weights])}"]
@@ -371,8 +372,8 @@ def _bias_row(scene: Scene, group: Group, grads: dict[int, Any] | None) -> list[
         node = names.order[member]
         if node.label == f"{group.key}.b":
             text = f"b {format_data(node.data)}"
-            if scene.show_grad:
-                grad = scene.grad_value(node) if grads is None else grads.get(member)
+            grad = scene.grad_value(node) if grads is None else grads.get(member)
+            if scene.show_grad and (grads is None or isinstance(grad, float)):
                 text += f" · {style.grad_text(grad)}"
             return [text]
     return []
@@ -513,10 +514,7 @@ class WeightStyle:
 def _edge_line(
     scene: Scene, edge: Edge, edge_labels: bool, marked: set[int], weights: WeightStyle
 ) -> str:
-    suffix = "" if edge.position is None else f"_{edge.position}"
-    if edge.weight is not None:
-        suffix = f"_w{edge.weight}"
-    attributes = [f"id=e_{edge.tail}_{edge.head}{suffix}"]
+    attributes = [f"id={edge.id}"]
     is_op_edge = edge.tail.startswith("op")
     # the value the edge leaves: opN → vN carries N; vC → opN (or → a collapsed neuron) C
     on_path = int(edge.tail[2:] if is_op_edge else edge.tail[1:]) in marked

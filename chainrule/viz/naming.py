@@ -21,7 +21,7 @@ from chainrule.engine.ops import ATOM, op_info
 from chainrule.viz.format import format_constant, format_number, subscript
 from chainrule.viz.model import ModelLayout, is_constant
 
-__all__ = ["GraphNames", "is_constant", "role", "softmax_index"]
+__all__ = ["GraphNames", "fill_op", "is_constant", "role", "softmax_index"]
 
 PARAMETER, INPUT, CONSTANT, OUTPUT, INTERMEDIATE = (
     "parameter",
@@ -185,11 +185,7 @@ class GraphNames:
 
     def one_op(self, node: Any) -> str:
         """The node's op over its operands' names: ``a·x``, ``tanh(e)``."""
-        operands = [self.name(child) for child in node.children]
-        text = _fill(op_info(node.op).text, operands)
-        if node.op in _SOFTMAX_OPS:
-            text += f"[{softmax_index(node)}]"
-        return text
+        return fill_op(node, [self.name(child) for child in node.children])
 
     def _build_expressions(self) -> list[tuple[str, int]]:
         # Children come first in creation order, so one forward pass builds every text.
@@ -257,6 +253,14 @@ class GraphNames:
         if expand:
             return self._expressions[self.index[node]]
         return self._names[self.index[node]], _LEAF_PRECEDENCE
+
+
+def fill_op(node: Any, operands: list[str]) -> str:
+    """The node's op written over the given operand texts: ``a·x``, ``tanh(e)``, ``s[1]``."""
+    text = _fill(op_info(node.op).text, operands)
+    if node.op in _SOFTMAX_OPS:
+        text += f"[{softmax_index(node)}]"
+    return text
 
 
 def softmax_index(node: Any) -> int:
