@@ -18,7 +18,7 @@ from chainrule.engine.mode import collector_paused
 from chainrule.viz import routes, style
 from chainrule.viz.chain import chain_rule_lines
 from chainrule.viz.diagram import Diagram
-from chainrule.viz.format import BLANK, format_data
+from chainrule.viz.format import BLANK, format_data, visible
 from chainrule.viz.model import neuron_index, role_text
 from chainrule.viz.naming import GraphNames, is_constant
 from chainrule.viz.scene import COLLAPSE_MODES, Edge, Group, Scene
@@ -256,6 +256,9 @@ _OP_STYLE = (
 
 
 def _quote(text: str) -> str:
+    """A DOT double-quoted string; control characters are shown as escapes (``\\n``)."""
+    if not text.isprintable():
+        text = visible(text)
     if "\\" in text or '"' in text:
         text = text.replace("\\", "\\\\").replace('"', '\\"')
     return '"' + text + '"'

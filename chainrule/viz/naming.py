@@ -18,7 +18,7 @@ from typing import Any
 
 from chainrule.engine import graph
 from chainrule.engine.ops import ATOM, op_info
-from chainrule.viz.format import format_constant, format_number, subscript
+from chainrule.viz.format import format_constant, format_number, subscript, visible
 from chainrule.viz.model import ModelLayout, is_constant
 
 __all__ = ["GraphNames", "fill_op", "is_constant", "role", "softmax_index"]
@@ -101,6 +101,7 @@ class GraphNames:
         self.root = root
         self.order: list[Any] = graph.topological_order(root)
         self.index: dict[Any, int] = {node: i for i, node in enumerate(self.order)}
+        self._softmax_indices: dict[Any, int] = {}
         self.model = ModelLayout(self.order, self.index)
         qualified = self._model_names()
         labels = [node.label for node in self.order if node.label is not None]
@@ -128,9 +129,9 @@ class GraphNames:
             elif node.label is not None and node.label in repeated:
                 # two values with one label: w#1, w#2 … in creation order, never a bare w
                 seen[node.label] = seen.get(node.label, 0) + 1
-                self._names.append(f"{node.label}#{seen[node.label]}")
-            elif node.label is not None:
-                self._names.append(node.label)
+                self._names.append(f"{visible(node.label)}#{seen[node.label]}")
+            elif node.label is not None:  # control characters shown as escapes (a\\nb)
+                self._names.append(visible(node.label))
             elif node is root:
                 self._names.append(root_name)
             elif is_constant(node):
@@ -159,7 +160,7 @@ class GraphNames:
         """The node's label when its name is a short form of it (``layers.1.neurons.0.w.1``
         for ``w₁[1.0]``), else its name."""
         name = self.name(node)
-        return node.label if node.label is not None and node.label != name else name
+        return visible(node.label) if node.label is not None and node.label != name else name
 
     def id(self, node: Any) -> int:
         """The node's index in creation order."""
@@ -242,12 +243,19 @@ class GraphNames:
 
     def _softmax_formula(self, node: Any, position: int, expand: bool) -> str:
         """∂s_i/∂x_j = s_i·(δ_ij − s_j) (softmax) or δ_ij − s_j (log-softmax), i and j filled in."""
-        i, j = softmax_index(node), position
+        i, j = self._softmax_index(node), position
         own = self._operand_text(node, expand)[0] if node.op == "softmax" else subscript(f"s{i}")
         other = subscript(f"s{j}")
         if node.op == "softmax":
             return f"{own}·(1 − {own})" if i == j else f"−{own}·{other}"
         return f"1 − {other}" if i == j else f"−{other}"
+
+    def _softmax_index(self, node: Any) -> int:
+        """`softmax_index`, remembered: it scans all n operands, and each of them asks."""
+        cache = self._softmax_indices
+        if node not in cache:
+            cache[node] = softmax_index(node)
+        return cache[node]
 
     def _operand_text(self, node: Any, expand: bool) -> tuple[str, int]:
         if expand:

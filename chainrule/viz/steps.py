@@ -8,7 +8,8 @@ one frame to the next. Replaying leaves the graph's gradients as they were.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from bisect import bisect_right
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, overload
@@ -38,7 +39,7 @@ class Frame:
         formulas: the chain-rule products of the step, one line per edge.
         active: the id (index in creation order) of the node whose gradient flows back.
         updated: the ids of the nodes whose gradients this step changed.
-        grads: every node's gradient as it stands after this step (None: not computed yet).
+        grads: every node's gradient as it stands after this step (absent: not reached yet).
         edges: the ids of the drawn edges the gradient flows along in this step.
         steps: the `Steps` the frame belongs to, whose fixed layout draws it (None for a
             frame made on its own).
@@ -50,7 +51,7 @@ class Frame:
     formulas: tuple[str, ...]
     active: int
     updated: frozenset[int]
-    grads: dict[int, Any] = field(repr=False)
+    grads: Mapping[int, Any] = field(repr=False)
     edges: frozenset[str] = field(repr=False)
     steps: Steps | None = field(default=None, repr=False, compare=False)
     values: dict[int, Any] | None = field(default=None, repr=False)
@@ -68,10 +69,55 @@ class Frame:
         return bundle
 
 
+class _History:
+    """Every gradient change of one replayed pass, per node: the steps and the new values.
+
+    Frames read it through `GradsAt` views, so a pass of n steps keeps O(n) changes instead
+    of a copy of every gradient per frame (n² entries: 1.3 GB for 4000 steps).
+    """
+
+    def __init__(self) -> None:
+        self.changes: dict[int, tuple[list[int], list[Any]]] = {}
+
+    def record(self, step: int, node: int, grad: Any) -> None:
+        steps, grads = self.changes.setdefault(node, ([], []))
+        steps.append(step)
+        grads.append(grad)
+
+
+class GradsAt(Mapping[int, Any]):
+    """Node id → gradient as it stood after one step of a replayed pass (a read-only view)."""
+
+    __slots__ = ("_changes", "_step")
+
+    def __init__(self, history: _History, step: int) -> None:
+        self._changes = history.changes
+        self._step = step
+
+    def __getitem__(self, node: int) -> Any:
+        entry = self._changes.get(node)
+        if entry is not None:
+            at = bisect_right(entry[0], self._step)
+            if at:
+                return entry[1][at - 1]
+        raise KeyError(node)
+
+    def __iter__(self) -> Iterator[int]:
+        step = self._step
+        return (node for node, (steps, _) in self._changes.items() if steps[0] <= step)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
 def replay(names: GraphNames) -> list[Frame]:
     """Run the backward pass on a copy of the gradients and record a frame per step.
 
-    The graph's gradients are restored afterwards: replaying has no side effect.
+    Time and memory grow linearly with the number of steps. The graph's gradients are
+    restored afterwards: replaying has no side effect.
     """
     root = names.root
     if not hasattr(root, "local_grads"):  # backward_steps walks scalar local derivatives
@@ -85,7 +131,9 @@ def replay(names: GraphNames) -> list[Frame]:
             if node.requires_grad:
                 node.grad = 0.0
         current: dict[int, Any] = {}
+        history = _History()
         root_id = names.id(root)
+        history.record(0, root_id, 1.0)
         frames = [
             Frame(
                 0,
@@ -93,13 +141,13 @@ def replay(names: GraphNames) -> list[Frame]:
                 (seed_formula(names),),
                 root_id,
                 frozenset({root_id}),
-                {root_id: 1.0},
+                GradsAt(history, 0),
                 frozenset(),
             )
         ]
         current[root_id] = 1.0
         for step in graph.backward_steps(root):
-            frames.append(_frame(names, step, current, len(frames)))
+            frames.append(_frame(names, step, current, history, len(frames)))
         return frames
     finally:
         for node, grad in saved:
@@ -107,7 +155,11 @@ def replay(names: GraphNames) -> list[Frame]:
 
 
 def _frame(
-    names: GraphNames, step: graph.BackwardStep, current: dict[int, Any], index: int
+    names: GraphNames,
+    step: graph.BackwardStep,
+    current: dict[int, Any],
+    history: _History,
+    index: int,
 ) -> Frame:
     node = step.node
     i = names.id(node)
@@ -122,8 +174,12 @@ def _frame(
         c = names.id(contribution.child)
         current[c] = contribution.child.grad
         updated.add(c)
+    for c in updated:
+        history.record(index, c, current[c])
     title = f"step {index}: back through {names.name(node)} = {names.definition(node)}"
-    return Frame(index, title, formulas, i, frozenset(updated), dict(current), frozenset(edges))
+    return Frame(
+        index, title, formulas, i, frozenset(updated), GradsAt(history, index), frozenset(edges)
+    )
 
 
 def forward_frames(scene: Scene) -> list[Frame]:
@@ -361,8 +417,8 @@ class Steps(Sequence[Frame]):
             return build_diagram(self.scene, rankdir=self.rankdir, caption=_widest_lines(self))
         widest: dict[int, str] = {}
         for frame in self.frames:
-            for i, grad in frame.grads.items():
-                text = format_data(grad)
+            for i in frame.updated:  # every value a cell shows is set by some step
+                text = format_data(frame.grads[i])
                 if len(text) > len(widest.get(i, "")):
                     widest[i] = text
         for node in self.names.order:
