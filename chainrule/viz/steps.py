@@ -8,20 +8,22 @@ one frame to the next. Replaying leaves the graph's gradients as they were.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from bisect import bisect_right
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, overload
 
 from chainrule._files import write_folder
 from chainrule.engine import graph
+from chainrule.engine.node import Node, as_scalar
 from chainrule.viz import style
 from chainrule.viz.chain import seed_formula, step_formulas
 from chainrule.viz.diagram import Diagram
 from chainrule.viz.dot import DEFAULT_MAX_NODES, build_diagram, check_rankdir
 from chainrule.viz.format import BLANK, format_data, format_number, format_signed
 from chainrule.viz.naming import GraphNames, fill_op, is_constant
-from chainrule.viz.scene import Scene
+from chainrule.viz.scene import Group, Scene
 from chainrule.viz.svgframes import FrameStyle, restyle
 
 #: How long each frame of a GIF shows, in seconds.
@@ -38,7 +40,7 @@ class Frame:
         formulas: the chain-rule products of the step, one line per edge.
         active: the id (index in creation order) of the node whose gradient flows back.
         updated: the ids of the nodes whose gradients this step changed.
-        grads: every node's gradient as it stands after this step (None: not computed yet).
+        grads: every node's gradient as it stands after this step (absent: not reached yet).
         edges: the ids of the drawn edges the gradient flows along in this step.
         steps: the `Steps` the frame belongs to, whose fixed layout draws it (None for a
             frame made on its own).
@@ -50,7 +52,7 @@ class Frame:
     formulas: tuple[str, ...]
     active: int
     updated: frozenset[int]
-    grads: dict[int, Any] = field(repr=False)
+    grads: Mapping[int, Any] = field(repr=False)
     edges: frozenset[str] = field(repr=False)
     steps: Steps | None = field(default=None, repr=False, compare=False)
     values: dict[int, Any] | None = field(default=None, repr=False)
@@ -68,10 +70,55 @@ class Frame:
         return bundle
 
 
+class _History:
+    """Every gradient change of one replayed pass, per node: the steps and the new values.
+
+    Frames read it through `GradsAt` views, so a pass of n steps keeps O(n) changes instead
+    of a copy of every gradient per frame (n² entries: 1.3 GB for 4000 steps).
+    """
+
+    def __init__(self) -> None:
+        self.changes: dict[int, tuple[list[int], list[Any]]] = {}
+
+    def record(self, step: int, node: int, grad: Any) -> None:
+        steps, grads = self.changes.setdefault(node, ([], []))
+        steps.append(step)
+        grads.append(grad)
+
+
+class GradsAt(Mapping[int, Any]):
+    """Node id → gradient as it stood after one step of a replayed pass (a read-only view)."""
+
+    __slots__ = ("_changes", "_step")
+
+    def __init__(self, history: _History, step: int) -> None:
+        self._changes = history.changes
+        self._step = step
+
+    def __getitem__(self, node: int) -> Any:
+        entry = self._changes.get(node)
+        if entry is not None:
+            at = bisect_right(entry[0], self._step)
+            if at:
+                return entry[1][at - 1]
+        raise KeyError(node)
+
+    def __iter__(self) -> Iterator[int]:
+        step = self._step
+        return (node for node, (steps, _) in self._changes.items() if steps[0] <= step)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
 def replay(names: GraphNames) -> list[Frame]:
     """Run the backward pass on a copy of the gradients and record a frame per step.
 
-    The graph's gradients are restored afterwards: replaying has no side effect.
+    Time and memory grow linearly with the number of steps. The graph's gradients are
+    restored afterwards: replaying has no side effect.
     """
     root = names.root
     if not hasattr(root, "local_grads"):  # backward_steps walks scalar local derivatives
@@ -79,13 +126,16 @@ def replay(names: GraphNames) -> list[Frame]:
             f"the backward pass step by step needs a Value graph, got a {type(root).__name__} "
             "(draw() shows a Tensor graph; a batched MLP converts with to_scalar())"
         )
-    saved = [(node, node.grad) for node in names.order]
+    nodes = [as_scalar(node) for node in names.order]
+    saved = [(node, node.grad) for node in nodes]
     try:
-        for node in names.order:
+        for node in nodes:
             if node.requires_grad:
                 node.grad = 0.0
         current: dict[int, Any] = {}
+        history = _History()
         root_id = names.id(root)
+        history.record(0, root_id, 1.0)
         frames = [
             Frame(
                 0,
@@ -93,13 +143,13 @@ def replay(names: GraphNames) -> list[Frame]:
                 (seed_formula(names),),
                 root_id,
                 frozenset({root_id}),
-                {root_id: 1.0},
+                GradsAt(history, 0),
                 frozenset(),
             )
         ]
         current[root_id] = 1.0
         for step in graph.backward_steps(root):
-            frames.append(_frame(names, step, current, len(frames)))
+            frames.append(_frame(names, step, current, history, len(frames)))
         return frames
     finally:
         for node, grad in saved:
@@ -107,7 +157,11 @@ def replay(names: GraphNames) -> list[Frame]:
 
 
 def _frame(
-    names: GraphNames, step: graph.BackwardStep, current: dict[int, Any], index: int
+    names: GraphNames,
+    step: graph.BackwardStep,
+    current: dict[int, Any],
+    history: _History,
+    index: int,
 ) -> Frame:
     node = step.node
     i = names.id(node)
@@ -122,8 +176,12 @@ def _frame(
         c = names.id(contribution.child)
         current[c] = contribution.child.grad
         updated.add(c)
+    for c in updated:
+        history.record(index, c, current[c])
     title = f"step {index}: back through {names.name(node)} = {names.definition(node)}"
-    return Frame(index, title, formulas, i, frozenset(updated), dict(current), frozenset(edges))
+    return Frame(
+        index, title, formulas, i, frozenset(updated), GradsAt(history, index), frozenset(edges)
+    )
 
 
 def forward_frames(scene: Scene) -> list[Frame]:
@@ -168,20 +226,21 @@ def forward_frames(scene: Scene) -> list[Frame]:
     return frames
 
 
-def _with_numbers(names: GraphNames, node: Any) -> str:
+def _with_numbers(names: GraphNames, node: Node) -> str:
     """The op over its operands' numbers: ``3·(−2)``."""
-    operands = [format_signed(child.data) for child in node.children]
+    operands = [format_signed(child.data) for child in as_scalar(node).children]
     return fill_op(node, operands)
 
 
-def _local_lines(names: GraphNames, node: Any) -> list[str]:
+def _local_lines(names: GraphNames, node: Node) -> list[str]:
     """``records ∂m/∂w = x = −2, ∂m/∂x = w = 3``: what the op stores for the backward pass."""
     parts = []
+    local_grads = as_scalar(node).local_grads
     for position, child in enumerate(node.children):
-        if is_constant(child) or position >= len(node.local_grads):
+        if is_constant(child) or position >= len(local_grads):
             continue
         formula = names.local_formula(node, position)
-        value = format_data(node.local_grads[position])
+        value = format_data(local_grads[position])
         text = names.partial(node, child)
         if formula is not None and formula != value:
             text += f" = {formula}"
@@ -189,11 +248,11 @@ def _local_lines(names: GraphNames, node: Any) -> list[str]:
     return [f"records {', '.join(parts)}"] if parts else []
 
 
-def _neuron_label(group: Any) -> str:
+def _neuron_label(group: Group) -> str:
     return f"{group.place.layer_index}.{group.place.neuron_index}"
 
 
-def group_formula(scene: Scene, group: Any) -> str:
+def group_formula(scene: Scene, group: Group) -> str:
     """``tanh(w·x + b)`` for a collapsed neuron."""
     output = scene.names.order[group.output]
     activation = output.op if output.op not in ("+", "") else None
@@ -247,7 +306,7 @@ def by_neuron(scene: Scene, frames: list[Frame]) -> list[Frame]:
     return merged
 
 
-def neuron_lines(scene: Scene, group: Any, grads: dict[int, Any]) -> list[str]:
+def neuron_lines(scene: Scene, group: Group, grads: Mapping[int, Any]) -> list[str]:
     """One neuron's backward step: δ = ∂L/∂z = ∂L/∂out · f'(z), then ∂L/∂w = δ·x, ∂L/∂b = δ."""
     names = scene.names
     output = names.order[group.output]
@@ -263,7 +322,7 @@ def neuron_lines(scene: Scene, group: Any, grads: dict[int, Any]) -> list[str]:
     delta = grads.get(names.id(bias)) if bias is not None else None
     lines = []
     if output.op not in ("+", "") and isinstance(upstream, float) and isinstance(delta, float):
-        slope = output.local_grads[0]
+        slope = as_scalar(output).local_grads[0]
         lines.append(
             f"δ = ∂L/∂z = ∂L/∂out · {output.op}′(z) = {format_signed(upstream)} · "
             f"{format_signed(slope)} = {format_number(delta)}"
@@ -295,7 +354,7 @@ def neuron_lines(scene: Scene, group: Any, grads: dict[int, Any]) -> list[str]:
     return lines
 
 
-def _weight_inputs(scene: Scene, group: Any) -> dict[int, Any]:
+def _weight_inputs(scene: Scene, group: Group) -> dict[int, Any]:
     """Each weight of a collapsed neuron, by id, and the input it multiplies."""
     found = {}
     for member in group.members:
@@ -311,7 +370,7 @@ class Steps(Sequence[Frame]):
 
     def __init__(
         self,
-        root: Any,
+        root: Node,
         *,
         rankdir: str = "LR",
         max_nodes: int | None = DEFAULT_MAX_NODES,
@@ -361,8 +420,8 @@ class Steps(Sequence[Frame]):
             return build_diagram(self.scene, rankdir=self.rankdir, caption=_widest_lines(self))
         widest: dict[int, str] = {}
         for frame in self.frames:
-            for i, grad in frame.grads.items():
-                text = format_data(grad)
+            for i in frame.updated:  # every value a cell shows is set by some step
+                text = format_data(frame.grads[i])
                 if len(text) > len(widest.get(i, "")):
                     widest[i] = text
         for node in self.names.order:
@@ -489,7 +548,7 @@ def _widest_lines(frames: Sequence[Frame]) -> list[str]:
 
 
 def steps(
-    root: Any,
+    root: Node,
     *,
     direction: str = "backward",
     collapse: str | None = None,
@@ -527,7 +586,7 @@ def steps(
 
 
 def render_steps(
-    root: Any,
+    root: Node,
     target: str | os.PathLike[str],
     *,
     renderer: str | None = None,
