@@ -303,7 +303,7 @@ def by_neuron(scene: Scene, frames: list[Frame]) -> list[Frame]:
     return merged
 
 
-def neuron_lines(scene: Scene, group: Any, grads: dict[int, Any]) -> list[str]:
+def neuron_lines(scene: Scene, group: Any, grads: Mapping[int, Any]) -> list[str]:
     """One neuron's backward step: δ = ∂L/∂z = ∂L/∂out · f'(z), then ∂L/∂w = δ·x, ∂L/∂b = δ."""
     names = scene.names
     output = names.order[group.output]
