@@ -19,6 +19,7 @@ from chainrule.cli.errors import (
 from chainrule.cli.options import diagram_options, output_target, require_folder, save_diagram
 from chainrule.engine.expr import MissingValuesError, parse
 from chainrule.engine.gradcheck import GradcheckRow, gradcheck_report
+from chainrule.viz.dot import RANKDIRS
 from chainrule.viz.steps import DEFAULT_FRAME_SECONDS
 
 #: The lecture example and its values (so that ∂L/∂θ1 = 2(θ1θ2x − y)·θ2x = 15).
@@ -182,7 +183,7 @@ def render(
     show_default=True,
     help="Seconds per GIF frame.",
 )
-@click.option("--rankdir", type=click.Choice(["LR", "TB"]), default="LR", show_default=True)
+@click.option("--rankdir", type=click.Choice(RANKDIRS), default="LR", show_default=True)
 @click.option("--forward", is_flag=True, help="Step through the forward pass, op by op.")
 def steps(
     expr: str | None,
