@@ -104,7 +104,8 @@ def expression_arguments(command: Callable[..., Any]) -> Callable[..., Any]:
 
 # ----------------------------------------------------------------------------- gradcheck
 def gradient_table(rows: Sequence[GradcheckRow]) -> str:
-    """`gradcheck_report`'s rows, one per leaf, as a table: leaf | analytic | numeric | ok."""
+    """`gradcheck_report`'s rows, one per leaf, as a table: leaf | analytic | numeric | ok,
+    then the likely reason of each mismatch that has one (a kink, a disconnected input)."""
     cells = [("leaf", "analytic", "numeric", "ok")]
     cells += [
         (str(r.label), f"{r.analytic:.10g}", f"{r.numeric:.10g}", "ok" if r.ok else "MISMATCH")
@@ -114,6 +115,7 @@ def gradient_table(rows: Sequence[GradcheckRow]) -> str:
     lines = [
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in cells
     ]
+    lines += [f"note: {r.hint}" for r in rows if r.hint]  # why a mismatch, when seen
     return "\n".join(lines)
 
 

@@ -159,8 +159,9 @@ def test_gradcheck_mismatch_exits_1(run, user_error):
     # relu at its kink: backward says 0, the central difference (ε − 0)/2ε says ½
     result = run("gradcheck", "relu(x) + y", "--set", "x=0", "--set", "y=1")
     user_error(result, 1, "mismatch", "x")
-    rows = {line.split()[0]: line.split()[-1] for line in result.stdout.splitlines()[1:]}
-    assert rows == {"x": "MISMATCH", "y": "ok"}
+    table, note = result.stdout.splitlines()[1:3], result.stdout.splitlines()[3]
+    assert {line.split()[0]: line.split()[-1] for line in table} == {"x": "MISMATCH", "y": "ok"}
+    assert note.startswith("note: 'x' sits on a kink of relu") and "one-sided" in note
 
 
 def test_set_overrides_the_example(run):
