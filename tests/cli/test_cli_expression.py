@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
@@ -304,3 +305,22 @@ def test_render_dpi_sets_the_png_resolution(run, workdir):
 def test_render_dpi_must_be_positive(run, user_error, workdir):
     user_error(run("render", "-o", "g.png", "--dpi", "0"), 2, "--dpi")
     assert list(workdir.iterdir()) == []
+
+
+def test_a_name_set_twice_is_a_usage_error_naming_it(run, user_error):
+    result = run("render", "w*x", "--set", "w=1", "--set", "x=2", "--set", "w=3")
+    user_error(result, 2, "--set w given twice (1 and 3)")
+    assert not any(Path().iterdir())  # nothing drawn from a guess
+
+
+def test_an_infinite_result_is_noted_on_stderr_and_the_picture_still_written(run):
+    result = run("render", "log(x)", "--set", "x=0", "-o", "log.svg")
+    assert result.exit_code == 0, result.output
+    assert Path("log.svg").stat().st_size > 0
+    assert result.stderr.splitlines() == [
+        "note: the result is -inf; the gradient ∂/∂x = inf at these values"
+    ]
+    explained = run("explain", "x/y", "--set", "x=1", "--set", "y=0")
+    assert explained.exit_code == 0 and "Gradients:" in explained.stdout
+    assert explained.stderr == "note: the result is inf at these values\n"
+    assert run("render", "log(x)", "--set", "x=1", "-o", "ok.svg").stderr == ""
