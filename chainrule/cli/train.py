@@ -182,7 +182,8 @@ def check_outputs(output: str | None, plot: str | None) -> None:
             require_writable_folder(path)
     if plot is not None:
         if Path(plot).suffix.lower().lstrip(".") not in plots.FORMATS:
-            suffixes = ", ".join(f".{name}" for name in plots.FORMATS)
+            *others, last = (f".{name}" for name in plots.FORMATS)
+            suffixes = f"{', '.join(others)} or {last}"
             raise click.UsageError(one_line(f"--plot {plot!r}: use a {suffixes} file"))
         if importlib.util.find_spec("matplotlib") is None:
             raise click.ClickException("--plot needs matplotlib: pip install 'chainrule[plot]'")
