@@ -25,7 +25,7 @@ from chainrule.viz.naming import GraphNames, is_constant
 from chainrule.viz.scene import COLLAPSE_MODES, Edge, Group, Scene
 
 DEFAULT_MAX_NODES = 1500
-COLLAPSED_RANKSEP = "0.6"
+COLLAPSED_RANKSEP = "0.5"
 RANKDIRS = ("LR", "RL", "TB", "BT")
 
 
@@ -287,7 +287,7 @@ def _value_lines(
     tooltip = node.label or names.expression(node)
     penwidth = ' penwidth="2.5"' if i in marked else ""
     lines = [f"v{i} [id=v{i} label={label} tooltip={_quote(tooltip)}{penwidth}]"]
-    if node.children:
+    if node.children and not scene.fold_ops:
         op_label = scene.op_label(node)
         shape = "circle" if len(op_label) <= 2 else "ellipse"
         color = f" color={_quote(style.HIGHLIGHT)} penwidth=2" if i in marked else ""
@@ -299,6 +299,8 @@ def _subtitle(scene: Scene, node: Node, title: str, name: str) -> str | None:
     """Small grey text beside the name: what an intermediate value computes (``= a·x``)."""
     if title != name and node.label is None:  # a role inside a neuron: p₁, s₁, z
         return role_text(title)
+    if node.children and scene.fold_ops:  # no op node: the record says what made it
+        return "= " + scene.names.one_op(node)
     if node.children and node.label is None and not scene.model.is_model:
         text = "= " + scene.names.one_op(node)
         return text if len(text) <= _MAX_SUBTITLE else None

@@ -75,7 +75,11 @@ class Scene:
             for node in names.order
             if not is_constant(node) and names.id(node) not in self.collapsed
         ]
-        self.node_count = len(self.groups) + sum(2 if n.children else 1 for n in self.drawn)
+        # a collapsed picture is compact: a value outside the neurons (the loss) shows its op
+        # in its own record (``d = exp(c)``) instead of in an op node of its own
+        self.fold_ops = collapse is not None
+        ops = 0 if self.fold_ops else sum(1 for n in self.drawn if n.children)
+        self.node_count = len(self.groups) + len(self.drawn) + ops
         self.backward_ran = _backward_ran(names.order)
 
     def _collapse(self, collapse: str) -> None:
@@ -153,6 +157,13 @@ class Scene:
                     return names.id(weight), names.id(other)
         return None
 
+    def head(self, i: int) -> str:
+        """The drawn node that receives the operand edges of node `i`: its op node, its own
+        record when ops are folded, or its collapsed neuron or layer."""
+        if i in self.collapsed:
+            return f"v{self.collapsed[i]}"
+        return f"v{i}" if self.fold_ops else f"op{i}"
+
     def rep(self, node: Node) -> int:
         """The index of the node drawn for `node`: its group's, or its own."""
         i = self.names.id(node)
@@ -168,8 +179,8 @@ class Scene:
             if not node.children:
                 continue
             group = self.groups.get(self.collapsed.get(i, -1))
-            head = f"v{group.output}" if group is not None else f"op{i}"
-            if group is None:
+            head = self.head(i)
+            if group is None and not self.fold_ops:
                 edges.append(Edge(f"op{i}", f"v{i}", None, i, None))
             weighted = self.weight_of(node, group) if group is not None else None
             for position, child in enumerate(node.children):
@@ -231,7 +242,7 @@ class Scene:
                 drawn[f"v{self.collapsed[i]}"] = column[self.collapsed[i]]
             else:
                 drawn[f"v{i}"] = value
-                if names.order[i].children:
+                if names.order[i].children and not self.fold_ops:
                     drawn[f"op{i}"] = value
         return drawn
 
