@@ -107,7 +107,7 @@ class Value:
         if self.op:
             parts.append(f"op={self.op!r}")
         if self.requires_grad:
-            parts.append(f"grad={self.grad:.6g}")
+            parts.append(f"grad={float(self.grad):.6g}")
         return f"Value({', '.join(parts)})"
 
     def item(self) -> float:
@@ -397,17 +397,25 @@ class Value:
         return _result(a * cdf, "gelu", (self,), (local,), self.requires_grad)
 
     # ------------------------------------------------------------------------- backward
-    def backward(self, grad: float = 1.0) -> None:
+    def backward(self, grad: Any = 1.0, *, create_graph: bool = False) -> None:
         """Backpropagate from this value: ``grad`` is ∂root/∂root (1 by default).
 
         Leaves *accumulate* their gradients across calls, as in PyTorch; the gradients of
         intermediate values are recomputed for this pass. The walk is iterative, so graphs of
         any depth work.
 
+        With ``create_graph=True`` every gradient of the pass is a `Value` with its own
+        graph, so it can be differentiated again (see `chainrule.grad`).
+
         Raises:
             ValueError: if this value does not require grad.
         """
-        graph.backward(self, grad)
+        if create_graph:
+            from chainrule.engine import higher
+
+            higher.backward(self, grad)
+        else:
+            graph.backward(self, grad)
 
 
 # ------------------------------------------------------------------------------- helpers
