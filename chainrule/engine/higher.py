@@ -19,9 +19,14 @@ from collections.abc import Sequence
 from operator import attrgetter
 from typing import Any
 
+import numpy as np
+
 from chainrule.engine.derivatives import Local, local_derivatives
 from chainrule.engine.graph import next_serial
 from chainrule.engine.mode import MODE, no_grad
+from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor_backward import _seed as tensor_seed
+from chainrule.engine.tensor_derivatives import vector_jacobian
 from chainrule.engine.value import Value
 
 _by_creation = attrgetter("_serial")
@@ -67,71 +72,106 @@ def _order(roots: Sequence[Value]) -> tuple[list[Value], set[Value]]:
     return nodes, leaves
 
 
-def gradients(roots: Sequence[Value], seeds: Sequence[Value]) -> tuple[dict[Value, Value], set]:
-    """∂(Σ seed·root)/∂node for every node the roots reach, as Values built from ops.
+def _value_contributions(node: Value, g: Value, cache: dict[Any, list[Value]]) -> list[Any]:
+    return [_times(local, g) for local in local_derivatives(node, cache)]
+
+
+def _contributions(node: Any, g: Any, cache: dict[Any, Any]) -> Any:
+    """∂L/∂operand for each operand of `node`, built from ops (None: nothing sent)."""
+    if type(node) is Value:
+        return _value_contributions(node, g, cache)
+    return vector_jacobian(node, g)
+
+
+def _all_finite(x: Any) -> bool:
+    data = x.data
+    if isinstance(data, float):
+        return math.isfinite(data)
+    return bool(np.isfinite(data).all())
+
+
+def gradients(roots: Sequence[Any], seeds: Sequence[Any]) -> tuple[dict[Any, Any], set]:
+    """∂(Σ seed·root)/∂node for every node the roots reach, as Values (Tensors) built from ops.
 
     Returns:
         The gradients by node (a node reached only through zero local derivatives has
         none), and the set of every node reached.
     """
     nodes, leaves = _order(roots)
-    grads: dict[Value, Value] = {}
+    grads: dict[Any, Any] = {}
     for root, seed in zip(roots, seeds):
         grads[root] = grads[root] + seed if root in grads else seed
-    cache: dict[Any, list[Value]] = {}
+    cache: dict[Any, Any] = {}
     check = MODE.anomaly
     for node in nodes:
         g = grads.get(node)
         if g is None:
             continue
-        for child, local in zip(node.children, local_derivatives(node, cache)):
-            if not child.requires_grad:
+        for child, amount in zip(node.children, _contributions(node, g, cache)):
+            if amount is None or not child.requires_grad:
                 continue
-            amount = _times(local, g)
-            if amount is None:
-                continue
-            if check and not math.isfinite(amount.data) and math.isfinite(g.data):
+            if check and not _all_finite(amount) and _all_finite(g):
                 name = node.label or f"the output of {node.op}"
                 raise FloatingPointError(
                     f"backward: the local gradient of {node.op} at {name} gave a "
-                    f"non-finite contribution ({float(local)!r} · {g.data!r})"  # type: ignore[arg-type]
+                    "non-finite contribution from a finite one"
                 )
             previous = grads.get(child)
             grads[child] = amount if previous is None else previous + amount
     return grads, {*nodes, *leaves}
 
 
-def backward(root: Value, grad: Any = 1.0) -> None:
-    """`Value.backward(grad, create_graph=True)`: every gradient of the pass becomes a Value.
+def backward(root: Any, grad: Any = None) -> None:
+    """`backward(grad, create_graph=True)` of a Value or Tensor: every gradient of the pass
+    becomes a Value (Tensor) with its own graph.
 
     Leaves accumulate (``previous + this pass``), the nodes between get this pass's gradient,
     as with the float pass.
     """
+    kind = type(root).__name__
     if not root.requires_grad:
         raise ValueError(
-            "backward() needs a Value that requires grad; this one does not "
+            f"backward() needs a {kind} that requires grad; this one does not "
             "(it is a constant, or was computed under no_grad())"
         )
-    seed = grad if isinstance(grad, Value) else _constant(float(grad))
+    seed = _backward_seed(root, grad)
     start = next_serial()
     grads, reached = gradients([root], [seed])
     root_label = _name(root, "L")
     for node in reached:
         total = grads.get(node)
         if total is None:
-            total = _constant(0.0)
+            total = _zeros(node) if type(node) is Value else None
         elif node.label is not None:
             total = _labelled(total, root_label, node.label, start)
         if node.children:
-            node.grad = total  # type: ignore[assignment]
+            node.grad = total
+            continue
+        previous = node.grad
+        if total is None:
+            continue
+        if previous is None or (isinstance(previous, float) and previous == 0):
+            node.grad = total
         else:
-            previous = node.grad
-            if isinstance(previous, Value):
-                node.grad = previous + total  # type: ignore[assignment]
-            elif previous != 0:
-                node.grad = total + previous  # type: ignore[assignment]
-            else:
-                node.grad = total  # type: ignore[assignment]
+            node.grad = previous + total
+
+
+def _backward_seed(root: Any, grad: Any) -> Any:
+    if type(root) is Value:
+        if grad is None:
+            grad = 1.0
+        return grad if isinstance(grad, Value) else _constant(float(grad))
+    if isinstance(grad, Tensor) and grad.requires_grad:
+        tensor_seed(root, grad.data)  # checks the shape
+        return grad
+    return Tensor(tensor_seed(root, grad), dtype=root.data.dtype)
+
+
+def _zeros(node: Any) -> Any:
+    """A constant 0 of the node's kind and shape."""
+    if type(node) is Value:
+        return _constant(0.0)
+    return Tensor(np.zeros_like(node.data), dtype=node.data.dtype)
 
 
 def grad(
@@ -171,8 +211,10 @@ def grad(
     >>> round(dy.data, 6), round(d2y.data, 6)
     (0.786448, -0.726862)
     """
-    outputs = _values(outputs, "outputs")
-    inputs = _values(inputs, "inputs")
+    outputs = _nodes(outputs, "outputs")
+    inputs = _nodes(inputs, "inputs")
+    if type(outputs[0]) is not type(inputs[0]):
+        raise TypeError("grad(): outputs and inputs must be both Values or both Tensors")
     seeds = _seeds(outputs, grad_outputs)
     for i, output in enumerate(outputs):
         if not output.requires_grad:
@@ -189,7 +231,7 @@ def grad(
     else:
         with no_grad():
             grads, reached = gradients(outputs, seeds)
-    result: list[Value | None] = []
+    result: list[Any] = []
     for i, x in enumerate(inputs):
         if x not in reached:
             if not allow_unused:
@@ -201,7 +243,9 @@ def grad(
             continue
         total = grads.get(x)
         if total is None:
-            total = _constant(0.0)
+            total = _zeros(x)
+        elif not create_graph:
+            total = total.detach()  # it may be a node of the outputs' own graph (e^x)
         elif len(outputs) == 1 and x.label is not None:
             total = _labelled(total, _name(outputs[0], "L"), x.label, start)
         result.append(total)
@@ -281,34 +325,51 @@ def _name(node: Value, default: str) -> str:
     return node.label if node.label is not None else default
 
 
-def _values(items: Any, what: str) -> list[Value]:
-    if isinstance(items, Value):
+def _nodes(items: Any, what: str) -> list[Any]:
+    """Values, or Tensors, never the two mixed."""
+    if isinstance(items, (Value, Tensor)):
         return [items]
     if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
-        raise TypeError(f"grad(): {what} must be a Value or a sequence of Values")
-    values = list(items)
-    for i, item in enumerate(values):
-        if not isinstance(item, Value):
-            raise TypeError(f"grad(): {what}[{i}] is {type(item).__name__}, not a Value")
-    if not values:
+        raise TypeError(f"grad(): {what} must be a Value or Tensor, or a sequence of them")
+    nodes = list(items)
+    if not nodes:
         raise ValueError(f"grad(): {what} is empty")
-    return values
+    kind = type(nodes[0])
+    for i, item in enumerate(nodes):
+        if not isinstance(item, (Value, Tensor)):
+            raise TypeError(f"grad(): {what}[{i}] is {type(item).__name__}, not a Value or Tensor")
+        if type(item) is not kind:
+            raise TypeError(f"grad(): {what} mixes Values and Tensors")
+    return nodes
 
 
-def _seeds(outputs: list[Value], grad_outputs: Any) -> list[Value]:
+def _seeds(outputs: list[Any], grad_outputs: Any) -> list[Any]:
+    """One seed per output: 1 (ones) when None, else each number, array, Value or Tensor."""
     if grad_outputs is None:
-        return [_constant(1.0) for _ in outputs]
-    items = [grad_outputs] if not isinstance(grad_outputs, (list, tuple)) else list(grad_outputs)
+        items: list[Any] = [None] * len(outputs)
+    elif isinstance(grad_outputs, (list, tuple)):
+        items = list(grad_outputs)
+    else:
+        items = [grad_outputs]
     if len(items) != len(outputs):
         raise ValueError(f"grad(): {len(outputs)} outputs but {len(items)} grad_outputs")
-    seeds = []
-    for i, item in enumerate(items):
-        if item is None:
-            item = 1.0
+    return [_seed_for(output, item, i) for i, (output, item) in enumerate(zip(outputs, items))]
+
+
+def _seed_for(output: Any, item: Any, index: int) -> Any:
+    if isinstance(item, (bool, str, bytes)):
+        raise TypeError(f"grad(): grad_outputs[{index}] is {type(item).__name__}, not a number")
+    if type(output) is Value:
         if isinstance(item, Value):
-            seeds.append(item)
-        elif isinstance(item, (int, float)) and not isinstance(item, bool):
-            seeds.append(_constant(float(item)))
-        else:
-            raise TypeError(f"grad(): grad_outputs[{i}] is {type(item).__name__}, not a number")
-    return seeds
+            return item
+        if item is None or isinstance(item, (int, float)):
+            return _constant(1.0 if item is None else float(item))
+        raise TypeError(f"grad(): grad_outputs[{index}] is {type(item).__name__}, not a number")
+    if isinstance(item, Tensor) and item.requires_grad:
+        tensor_seed(output, item.data)  # checks the shape
+        return item
+    try:
+        data = tensor_seed(output, getattr(item, "data", item))
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"grad(): grad_outputs[{index}]: {error}") from None
+    return Tensor(data, dtype=output.data.dtype)

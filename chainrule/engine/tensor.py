@@ -152,17 +152,25 @@ class Tensor(TensorOps):
         self.grad = None
 
     # ------------------------------------------------------------------ the backward pass
-    def backward(self, grad: Any = None) -> None:
+    def backward(self, grad: Any = None, *, create_graph: bool = False) -> None:
         """Backpropagate from this tensor; ``grad`` is ∂L/∂self (1 for a one-element tensor).
 
         Leaves accumulate their gradients across calls, as in PyTorch; intermediate tensors get
         this pass's gradient. The walk is iterative, so graphs of any depth work.
 
+        With ``create_graph=True`` every gradient of the pass is a `Tensor` with its own
+        graph, so it can be differentiated again (see `chainrule.grad`).
+
         Raises:
             ValueError: if this tensor does not require grad, or `grad` is missing for a
                 tensor of more than one element, or has the wrong shape.
         """
-        backward(self, grad)
+        if create_graph:
+            from chainrule.engine import higher
+
+            higher.backward(self, grad)
+        else:
+            backward(self, grad)
 
     # The operators and array methods are inherited from `TensorOps`; they build their
     # results through `_constant` and `_result` (`result`, bound below).

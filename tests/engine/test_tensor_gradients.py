@@ -187,6 +187,8 @@ def test_a_composite_network_with_broadcasting():
 def test_every_op_in_the_gradient_table_is_exercised_here():
     tested = set(BINARY) | set(UNARY) | {"matmul", "sum", "mean", "max", "reshape", "transpose"}
     tested |= {"index", "softmax", "log_softmax", "cross_entropy"}
+    # the ops of gradients' own graphs (create_graph): tests/engine/test_tensor_higher_order.py
+    tested |= {"mask", "scatter", "normal_cdf"}
     assert tested == set(GRADIENTS)
 
 
