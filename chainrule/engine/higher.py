@@ -48,8 +48,8 @@ def _times(local: Local, g: Value) -> Value | None:
             return g
         if local == -1.0:
             return -g
-    elif g.data == 1.0 and not g.requires_grad and not g.children:
-        return local  # type: ignore[return-value]
+    elif not g.requires_grad and not g.children and (g.data == 1.0 or g.data == -1.0):
+        return local if g.data == 1.0 else -local  # type: ignore[return-value,operator]
     return local * g  # type: ignore[operator]
 
 
@@ -117,8 +117,18 @@ def gradients(roots: Sequence[Any], seeds: Sequence[Any]) -> tuple[dict[Any, Any
                     "non-finite contribution from a finite one"
                 )
             previous = grads.get(child)
-            grads[child] = amount if previous is None else previous + amount
+            grads[child] = _folded(amount if previous is None else previous + amount)
     return grads, {*nodes, *leaves}
+
+
+def _folded(x: Any) -> Any:
+    """A gradient computed from constants alone, as one constant leaf: its graph would only
+    show arithmetic on numbers (``−1`` as ``neg(1)``), never anything to differentiate."""
+    if x.requires_grad or not x.children:
+        return x
+    if type(x) is Value:
+        return _constant(x.data)
+    return Tensor(x.data, dtype=x.data.dtype)
 
 
 def backward(root: Any, grad: Any = None) -> None:
@@ -288,8 +298,12 @@ def derivative_name(output: str, wrt: str) -> str:
 
     >>> derivative_name("L", "θ1"), derivative_name("∂L/∂θ1", "θ1"), derivative_name("∂L/∂x", "y")
     ('∂L/∂θ1', '∂²L/∂θ1²', '∂²L/∂y∂x')
+    >>> derivative_name("∂L/∂x", "∂L/∂x")
+    '∂(∂L/∂x)/∂(∂L/∂x)'
     """
     match = _DERIVATIVE.match(output)
+    if _DERIVATIVE.match(wrt):
+        return f"∂({output})/∂({wrt})"
     if match is None:
         return f"∂{output}/∂{wrt}"
     order = int(match.group(1).translate(_FROM_SUPERSCRIPTS) or 1)

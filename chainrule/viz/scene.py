@@ -46,13 +46,13 @@ class Scene:
         ]
         neurons = sorted(set(self.collapsed.values()))
         self.node_count = len(neurons) + sum(2 if n.children else 1 for n in self.drawn)
-        self.backward_ran = _backward_ran(names.order)
+        self.backward_ran = _backward_ran(names.order, names.root)
 
     def grad_value(self, node: Any) -> Any:
         """The gradient to show: None (blank) before backward, else the node's grad."""
         if not self.backward_ran:
             return None
-        return node.grad
+        return grad_number(node.grad)
 
     def display_name(self, node: Any) -> str:
         """The name drawn in the record: short (``w₁``) inside a model's cluster."""
@@ -196,12 +196,19 @@ def _cluster(
     return lines
 
 
-def _backward_ran(order: list[Any]) -> bool:
-    """Whether gradients have been computed: some node that needs one has a non-zero grad."""
+def _backward_ran(order: list[Any], root: Any) -> bool:
+    """Whether gradients have been computed: some node that needs one has a non-zero grad.
+
+    A backward pass from the root gives the root a gradient (1): an op's output whose grad is
+    still 0 was not backpropagated from, even when its operands hold gradients of another
+    pass (a gradient ∂L/∂θ1 built with create_graph shares its operands with L's graph).
+    """
+    if root.children and grad_number(root.grad) == 0:
+        return False
     for node in order:
         if not node.requires_grad:
             continue
-        grad = node.grad
+        grad = grad_number(node.grad)
         if grad is None:
             continue
         if isinstance(grad, float):
@@ -210,3 +217,9 @@ def _backward_ran(order: list[Any]) -> bool:
         elif bool((grad != 0).any()):
             return True
     return False
+
+
+def grad_number(grad: Any) -> Any:
+    """A gradient's number(s): after ``backward(create_graph=True)`` a grad is itself a Value
+    (Tensor) with a graph, and the picture shows its data."""
+    return grad.data if hasattr(grad, "requires_grad") else grad

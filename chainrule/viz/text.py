@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chainrule.engine.higher import derivative_name
 from chainrule.viz.chain import chain_rule_lines
 from chainrule.viz.dot import find_node
 from chainrule.viz.format import format_data
@@ -45,7 +46,8 @@ def explain(root: Any, wrt: Any = None) -> str:
     lines.append("")
     root_name = names.name(root)
     lines.append(
-        f"Backward pass (reverse order), each line ∂{root_name}/∂child = upstream · local:"
+        f"Backward pass (reverse order), each line {derivative_name(root_name, 'child')} "
+        "= upstream · local:"
     )
     for frame in frames:
         lines.append(f"  {frame.title}")
@@ -66,7 +68,8 @@ def _gradient_lines(names: GraphNames, final: dict[int, Any]) -> list[str]:
     root_name = names.name(names.root)
     leaves = [node for node in names.order if not node.children and node.requires_grad]
     texts = [
-        f"  ∂{root_name}/∂{names.name(node)} = {format_data(final.get(names.id(node), 0.0))}"
+        f"  {derivative_name(root_name, names.name(node))} = "
+        f"{format_data(final.get(names.id(node), 0.0))}"
         for node in leaves
     ]
     width = max((len(text) for text in texts), default=0)
