@@ -28,12 +28,13 @@ from chainrule.engine.tensor import Tensor
 from chainrule.engine.tensor_backward import _seed as tensor_seed
 from chainrule.engine.tensor_derivatives import vector_jacobian
 from chainrule.engine.value import Value
+from chainrule.engine.value import _constant as value_constant
 
 _by_creation = attrgetter("_serial")
 
 
 def _constant(x: float) -> Value:
-    return Value(x, requires_grad=False)
+    return value_constant(x)  # a leaf with requires_grad=False
 
 
 def _times(local: Local, g: Value) -> Value | None:
@@ -43,6 +44,8 @@ def _times(local: Local, g: Value) -> Value | None:
     """
     if local is None:
         return None
+    if type(local) is not float and local.data == 0 and not math.isfinite(g.data):
+        return None  # 0 · inf would be nan: a zero local derivative stops it, as above
     if type(local) is float:
         if local == 1.0:
             return g
@@ -118,6 +121,33 @@ def gradients(roots: Sequence[Any], seeds: Sequence[Any]) -> tuple[dict[Any, Any
                 )
             previous = grads.get(child)
             grads[child] = _folded(amount if previous is None else previous + amount)
+    return grads, {*nodes, *leaves}
+
+
+def _float_gradients(roots: Sequence[Value], seeds: Sequence[Value]) -> tuple[dict, set]:
+    """`gradients` for Values without a graph: the stored local derivatives times floats,
+    the same products and sums in the same order, so the same numbers (as floats)."""
+    nodes, leaves = _order(roots)
+    grads: dict[Any, float] = {}
+    for root, seed in zip(roots, seeds):
+        grads[root] = grads[root] + seed.data if root in grads else seed.data
+    check = MODE.anomaly
+    for node in nodes:
+        g = grads.get(node)
+        if g is None:
+            continue
+        for child, local in zip(node.children, node.local_grads):
+            if not child.requires_grad or (local == 0 and not math.isfinite(g)):
+                continue  # a zero local derivative stops a nan or inf from above
+            amount = local * g
+            if check and not math.isfinite(amount) and math.isfinite(g):
+                name = node.label or f"the output of {node.op}"
+                raise FloatingPointError(
+                    f"backward: the local gradient of {node.op} at {name} gave a "
+                    f"non-finite contribution ({local!r} · {g!r})"
+                )
+            previous = grads.get(child)
+            grads[child] = amount if previous is None else previous + amount
     return grads, {*nodes, *leaves}
 
 
@@ -238,6 +268,9 @@ def grad(
     start = next_serial()
     if create_graph and MODE.grad_enabled:
         grads, reached = gradients(outputs, seeds)
+    elif type(outputs[0]) is Value:
+        numbers, reached = _float_gradients(outputs, seeds)
+        grads = {x: _constant(numbers[x]) for x in inputs if x in numbers}
     else:
         with no_grad():
             grads, reached = gradients(outputs, seeds)
@@ -254,7 +287,7 @@ def grad(
         total = grads.get(x)
         if total is None:
             total = _zeros(x)
-        elif not create_graph:
+        elif not create_graph and total.children:
             total = total.detach()  # it may be a node of the outputs' own graph (e^x)
         elif len(outputs) == 1 and x.label is not None:
             total = _labelled(total, _name(outputs[0], "L"), x.label, start)
