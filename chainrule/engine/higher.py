@@ -44,16 +44,17 @@ def _times(local: Local, g: Value) -> Value | None:
     """
     if local is None:
         return None
-    if type(local) is not float and local.data == 0 and not math.isfinite(g.data):
-        return None  # 0 · inf would be nan: a zero local derivative stops it, as above
-    if type(local) is float:
+    if isinstance(local, float):
         if local == 1.0:
             return g
         if local == -1.0:
             return -g
-    elif not g.requires_grad and not g.children and (g.data == 1.0 or g.data == -1.0):
-        return local if g.data == 1.0 else -local  # type: ignore[return-value,operator]
-    return local * g  # type: ignore[operator]
+        return local * g
+    if local.data == 0 and not math.isfinite(g.data):
+        return None  # 0 · inf would be nan: a zero local derivative stops it
+    if not g.requires_grad and not g.children and (g.data == 1.0 or g.data == -1.0):
+        return local if g.data == 1.0 else -local
+    return local * g
 
 
 def _order(roots: Sequence[Value]) -> tuple[list[Value], set[Value]]:
