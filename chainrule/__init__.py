@@ -1,6 +1,14 @@
 """chainrule: a scalar autograd engine that draws its own chain rule."""
 
-from chainrule.engine import Tensor, Value, detect_anomaly, log_softmax, no_grad, softmax
+from chainrule.engine import (
+    Tensor,
+    Value,
+    detect_anomaly,
+    enable_grad,
+    log_softmax,
+    no_grad,
+    softmax,
+)
 from chainrule.engine.expr import parse
 from chainrule.engine.gradcheck import (
     GradcheckError,
@@ -17,6 +25,7 @@ __all__ = [
     "Value",
     "Tensor",
     "no_grad",
+    "enable_grad",
     "detect_anomaly",
     "softmax",
     "log_softmax",

@@ -4,17 +4,24 @@ A batched MLP (2 → 8 → 8 → 1, ReLU) is trained with Adam on the whole data
 (NumPy Tensors), its loss curve and decision boundary are plotted, and the trained weights are
 copied into the scalar MLP (`to_scalar`) to draw the computational graph of the loss of the
 sample nearest the boundary, every neuron as one node, with its gradients.
+
+When the work outgrows chainrule, the model moves to PyTorch (`chainrule.nn.to_torch`): the
+trained network continues there, and the same steps taken in chainrule land on the same
+weights. PyTorch is optional (``pip install 'chainrule[torch]'``); without it that last part
+says so and is skipped.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from _common import output_dir
 
 from chainrule import viz
-from chainrule.nn import Adam, batched, bce_with_logits, fit
+from chainrule.nn import Adam, batched, bce_with_logits, fit, to_torch
 from chainrule.nn.data import make_moons
 
 EPOCHS = 300
+MORE_EPOCHS = 100  # the continuation, in PyTorch and in chainrule side by side
 
 
 def main() -> None:
@@ -55,6 +62,46 @@ def main() -> None:
     largest = max(scalar.named_parameters(), key=lambda item: abs(item[1].grad))
     print(f"  largest gradient of that sample's loss: ∂L/∂{largest[0]} = {largest[1].grad:+.4f}")
     print(f"pictures: {', '.join(path.name for path in written)} in {out}")
+    continue_in_torch(model, X, y)
+
+
+def continue_in_torch(model: batched.MLP, X: np.ndarray, y: np.ndarray) -> None:
+    """Hand the trained model to PyTorch, train on there and in chainrule, compare."""
+    try:
+        import torch
+    except ImportError:
+        print("PyTorch is not installed (pip install 'chainrule[torch]'): skipping the hand-over")
+        return
+    sequential = to_torch(model)  # float64 Linear and ReLU modules with the trained weights
+    inputs, targets = torch.tensor(X), torch.tensor(y, dtype=torch.float64)
+    handover = np.abs(sequential(inputs).detach().numpy()[:, 0] - model(X).data).max()
+    print(f"in PyTorch: {sequential}".replace("\n", "\n  "))
+    print(f"  logits at the hand-over differ by at most {handover:.1e}")
+
+    torch_optimizer = torch.optim.Adam(sequential.parameters(), lr=0.02)
+    for _ in range(MORE_EPOCHS):
+        torch_optimizer.zero_grad()
+        logits = sequential(inputs)[:, 0]
+        torch_loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, targets)
+        torch_loss.backward()
+        torch_optimizer.step()
+    # the same steps in chainrule: a fresh Adam, as PyTorch's starts fresh
+    history = fit(
+        model,
+        X,
+        y,
+        loss="bce_with_logits",
+        optimizer=Adam(model.parameters(), lr=0.02),
+        epochs=MORE_EPOCHS,
+    )
+    drift = max(
+        float(np.abs(layer.w.data.T - linear.weight.detach().numpy()).max())
+        for layer, linear in zip(model.layers, sequential[::2])
+    )
+    print(
+        f"  {MORE_EPOCHS} more Adam epochs: loss in PyTorch {torch_loss.item():.9e}, "
+        f"in chainrule {history.loss[-1]:.9e}; weights differ by at most {drift:.1e}"
+    )
 
 
 if __name__ == "__main__":

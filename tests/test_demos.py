@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -96,6 +97,37 @@ def test_demo_runs_and_writes_its_files(script: str, tmp_path: Path) -> None:
     for text in texts:
         assert text in result.stdout, f"{script} should print {text!r}"
     assert not (tmp_path / "out").exists(), "the demo wrote to out/ despite --out"
+
+
+def run_demo_10(tmp_path: Path, *, block_torch: bool) -> str:
+    """Demo 10's output, run as a script (with ``import torch`` failing if `block_torch`)."""
+    path = DEMOS_DIR / "10_classifier.py"
+    block = "sys.modules['torch'] = None; " if block_torch else ""
+    code = (
+        f"import runpy, sys; {block}sys.path.insert(0, {str(DEMOS_DIR)!r}); "
+        f"sys.argv = [{str(path)!r}, '--out', {str(tmp_path)!r}]; "
+        f"runpy.run_path({str(path)!r}, run_name='__main__')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_demo_10_without_torch_says_so_and_skips_the_hand_over(tmp_path: Path) -> None:
+    stdout = run_demo_10(tmp_path, block_torch=True)
+    assert "PyTorch is not installed (pip install 'chainrule[torch]')" in stdout
+    assert "% → 100%" in stdout
+
+
+def test_demo_10_continues_in_torch_and_agrees(tmp_path: Path) -> None:
+    pytest.importorskip("torch", reason="PyTorch (the optional torch extra) is not installed")
+    stdout = run_demo_10(tmp_path, block_torch=False)
+    handover = re.search(r"logits at the hand-over differ by at most (\S+)", stdout)
+    drift = re.search(r"weights differ by at most (\S+)", stdout)
+    assert handover and drift, stdout
+    assert float(handover.group(1)) < 1e-12 and float(drift.group(1)) < 1e-8
 
 
 def test_every_demo_script_is_tested() -> None:

@@ -20,6 +20,7 @@ from chainrule.cli.options import diagram_options, output_target, require_folder
 from chainrule.engine.expr import MissingValuesError, parse
 from chainrule.engine.gradcheck import GradcheckRow, gradcheck_report
 from chainrule.engine.higher import derivative, derivative_name
+from chainrule.viz.steps import DEFAULT_FRAME_SECONDS
 
 #: The lecture example and its values (so that ∂L/∂θ1 = 2(θ1θ2x − y)·θ2x = 15).
 DEFAULT_EXPRESSION = "(θ1*θ2*x - y)**2"
@@ -133,6 +134,7 @@ def render(
     output: str | None,
     file_format: str | None,
     rankdir: str,
+    dpi: float,
     edge_labels: bool,
     highlight: str | None,
     no_grad: bool,
@@ -149,13 +151,14 @@ def render(
         diagram = draw(
             root, rankdir=rankdir, show_grad=not no_grad, edge_labels=edge_labels, highlight=leaf
         )
-    save_diagram(diagram, path, chosen)
+    save_diagram(diagram, path, chosen, dpi)
 
 
 @click.command(
-    short_help="Step through the backward pass of EXPR (HTML page).",
+    short_help="Step through the backward pass of EXPR (HTML page, or GIF).",
     epilog="\b\nExamples:\n  chainrule steps\n"
-    "  chainrule steps 'sigmoid(w*x)' --set w=-1 --set x=3 -o sigmoid-steps",
+    "  chainrule steps 'sigmoid(w*x)' --set w=-1 --set x=3 -o sigmoid-steps\n"
+    "  chainrule steps --gif backprop.gif --duration 2",
 )
 @expression_arguments
 @click.option(
@@ -165,20 +168,42 @@ def render(
     default="steps",
     show_default=True,
     type=click.Path(file_okay=False),
-    help="Folder for the frames and index.html.",
+    help="Folder for index.html.",
+)
+@click.option(
+    "--gif",
+    type=click.Path(dir_okay=False),
+    help="Write an animated GIF of the frames to this file instead (for slides).",
+)
+@click.option(
+    "--duration",
+    type=click.FloatRange(min=0.05, max=60),
+    default=DEFAULT_FRAME_SECONDS,
+    show_default=True,
+    help="Seconds per GIF frame.",
 )
 @click.option("--rankdir", type=click.Choice(["LR", "TB"]), default="LR", show_default=True)
-def steps(expr: str | None, pairs: tuple[str, ...], outdir: str, rankdir: str) -> None:
-    """Write the backward pass of EXPR as frames and a page to step through (index.html)."""
+def steps(
+    expr: str | None,
+    pairs: tuple[str, ...],
+    outdir: str,
+    gif: str | None,
+    duration: float,
+    rankdir: str,
+) -> None:
+    """Write the backward pass of EXPR as a page to step through (index.html), or a GIF."""
     from chainrule.viz.steps import steps as backward_steps
 
-    require_folder(outdir)  # the folder itself is created, but not missing parents
+    target = outdir if gif is None else gif
+    if gif is not None and not gif.lower().endswith(".gif"):
+        raise click.UsageError(one_line(f"--gif {gif!r}: the file name must end in .gif"))
+    require_folder(target)  # the folder itself is created, but not missing parents
     root, _ = expression(expr, pairs)
     with user_errors():
         frames = backward_steps(root, rankdir=rankdir)
-    with user_errors(), failures(f"cannot write {outdir}"):
-        index = frames.render(outdir)
-    click.echo(f"open {index.resolve()}")
+    with user_errors(), failures(f"cannot write {target}"):
+        written = frames.render(target, duration=duration)
+    click.echo(f"{'open' if gif is None else 'wrote'} {written.resolve()}")
 
 
 @click.command(
@@ -269,6 +294,7 @@ def grad_command(
     output: str | None,
     file_format: str | None,
     rankdir: str,
+    dpi: float,
 ) -> None:
     """Print the N-th derivative of EXPR by NAME, each taken from the graph of the one before.
 
@@ -299,4 +325,4 @@ def grad_command(
     result.label = name
     with user_errors():
         diagram = draw(result, rankdir=rankdir)
-    save_diagram(diagram, *target)
+    save_diagram(diagram, *target, dpi)

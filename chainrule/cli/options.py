@@ -9,14 +9,15 @@ from typing import Any
 
 import click
 
+from chainrule._files import check_target
 from chainrule.cli.errors import failure, failures, one_line, user_errors
-
-FORMATS = ("svg", "png", "pdf", "gv")
-_SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".gv": "gv", ".dot": "gv"}
+from chainrule.viz.diagram import FORMATS, SUFFIX_FORMATS
+from chainrule.viz.render import MAX_DPI, PNG_DPI
 
 
 def diagram_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Add ``-o FILE``, ``--format`` and ``--rankdir`` to a command that draws one graph."""
+    """Add ``-o FILE``, ``--format``, ``--rankdir`` and ``--dpi`` to a command that draws one
+    graph."""
     for decorator in reversed(
         [
             click.option(
@@ -29,7 +30,7 @@ def diagram_options(command: Callable[..., Any]) -> Callable[..., Any]:
                 "--format",
                 "file_format",
                 type=click.Choice(FORMATS),
-                help="svg, png, pdf (needs Graphviz dot) or gv (DOT text). Default: the suffix.",
+                help="svg, png, pdf or gv (DOT text). Default: the suffix.",
             ),
             click.option(
                 "--rankdir",
@@ -37,6 +38,13 @@ def diagram_options(command: Callable[..., Any]) -> Callable[..., Any]:
                 default="LR",
                 show_default=True,
                 help="Layout: left to right, or top to bottom.",
+            ),
+            click.option(
+                "--dpi",
+                type=click.FloatRange(min=1, max=MAX_DPI),
+                default=PNG_DPI,
+                show_default=True,
+                help="Resolution of a png (its longer side stays capped for huge graphs).",
             ),
         ]
     ):
@@ -59,7 +67,7 @@ def output_target(output: str | None, file_format: str | None) -> tuple[Path, st
         chosen = file_format or "svg"
         return Path(f"graph.{chosen}"), chosen
     path = Path(output)
-    from_suffix = _SUFFIXES.get(path.suffix.lower())
+    from_suffix = SUFFIX_FORMATS.get(path.suffix.lower())
     if file_format and from_suffix and file_format != from_suffix:
         raise click.UsageError(
             one_line(f"--format {file_format} conflicts with the suffix of {output!r}")
@@ -83,6 +91,7 @@ def require_writable_folder(path: str | Path) -> None:
     work (training), so that it is not lost to a folder that refuses the result."""
     require_folder(path)
     try:
+        check_target(path)  # a FIFO, device or folder at the path itself
         # An unnamed file (O_TMPFILE, or unlinked at once): nothing is left behind.
         with tempfile.TemporaryFile(dir=Path(path).resolve().parent):
             pass
@@ -90,9 +99,9 @@ def require_writable_folder(path: str | Path) -> None:
         raise failure(error, f"cannot write {path}") from None
 
 
-def save_diagram(diagram: Any, path: Path, file_format: str) -> None:
+def save_diagram(diagram: Any, path: Path, file_format: str, dpi: float = PNG_DPI) -> None:
     """Render `diagram` to `path` (atomically, in viz) and say where it went."""
     require_folder(path)
     with user_errors(), failures(f"cannot write {path}"):
-        written = diagram.render(path, format=file_format)
+        written = diagram.render(path, format=file_format, dpi=dpi)
     click.echo(f"wrote {Path(written).resolve()}")

@@ -29,14 +29,16 @@ from chainrule.cli.errors import (
     user_errors,
 )
 from chainrule.cli.options import require_writable_folder
-from chainrule.nn import batched
+from chainrule.nn import activations, batched, losses, memory, optim
 from chainrule.nn import train as training
+from chainrule.nn.activations import LAYER_ACTIVATIONS
 from chainrule.nn.data import DATASETS
 
-ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "gelu", "linear")
-LOSSES = ("hinge", "bce", "bce_with_logits", "cross_entropy", "mse", "mae")
-OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam", "adamw")
-TWO_CLASS_LOSSES = ("hinge", "bce", "bce_with_logits")
+#: Hidden-layer activations: nn's, less those that act on a whole layer (softmax).
+ACTIVATIONS = [name for name in activations.ACTIVATIONS if name not in LAYER_ACTIVATIONS]
+#: The command's optimizer presets, beside nn's optimizers: name → (optimizer, its options).
+PRESETS: dict[str, tuple[str, dict[str, Any]]] = {"momentum": ("sgd", {"momentum": 0.9})}
+OPTIMIZERS = [*optim.OPTIMIZERS, *PRESETS]
 #: Noise for the data sets whose own default is none (a little makes the task less trivial).
 NOISE = {"moons": 0.1, "circles": 0.05}
 DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05}  # else 0.01
@@ -61,7 +63,7 @@ def train_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--loss",
-            type=click.Choice(LOSSES),
+            type=click.Choice(list(losses.LOSSES)),
             help="Default: hinge for two classes, cross_entropy for more, mse for regression.",
         ),
         click.option(
@@ -119,6 +121,7 @@ def prepare(
     lr: float | None,
     use_batched: bool,
     seed: int,
+    batch_size: int | None = None,
 ) -> Setup:
     """The data set, model and optimizer for the options (a usage error if they clash)."""
     make = DATASETS[dataset]
@@ -130,6 +133,7 @@ def prepare(
         raise click.UsageError(f"--samples {samples}: too few for two classes of {dataset}")
     loss = loss or ("mse" if not classes else "hinge" if classes == 2 else "cross_entropy")
     outputs, output_activation = _output_layer(loss, classes, dataset)
+    check_memory(X.shape[1], [*hidden, outputs], use_batched, batch_size or len(X))
     kind = batched.MLP if use_batched else nn.MLP
     with user_errors():
         model = kind(X.shape[1], [*hidden, outputs], activation, output_activation, seed=seed)
@@ -137,28 +141,38 @@ def prepare(
     return Setup(dataset, X, y, model, chosen, loss, classes)
 
 
+def check_memory(nin: int, nouts: list[int], use_batched: bool, samples: int) -> None:
+    """Refuse, before anything is built, a model and batch the memory cannot hold."""
+    path = "batched" if use_batched else "scalar"
+    sizes = " → ".join(str(n) for n in [nin, *nouts])
+    advice = "use smaller --hidden layers or a smaller --batch-size" + (
+        "" if use_batched else ", or drop --scalar (the batched path takes far less)"
+    )
+    with user_errors():
+        needed = memory.mlp_bytes(nin, nouts, batched=use_batched, samples=samples)
+        memory.check_fits(needed, f"training a {path} MLP {sizes} on {samples} samples", advice)
+
+
 def _output_layer(loss: str, classes: int, dataset: str) -> tuple[int, str | None]:
     """Output size and activation the loss needs: one score, or one logit per class."""
-    if loss in ("mse", "mae"):
+    task = losses.TASKS[loss]
+    if task == "regression":
         return 1, None
     if not classes:
         raise click.UsageError(f"--loss {loss} needs class labels; {dataset} is a regression set")
-    if loss == "cross_entropy":
+    if task == "classes":
         return classes, None
     if classes != 2:
         raise click.UsageError(
             f"--loss {loss} needs two classes; {dataset} has {classes} (use cross_entropy)"
         )
-    return 1, "sigmoid" if loss == "bce" else None
+    return 1, "sigmoid" if loss in losses.PROBABILITY_LOSSES else None
 
 
 def _optimizer(name: str, parameters: list[Any], lr: float | None) -> Any:
     rate = DEFAULT_LR.get(name, 0.01) if lr is None else lr
-    if name == "sgd":
-        return nn.SGD(parameters, lr=rate)
-    if name == "momentum":
-        return nn.SGD(parameters, lr=rate, momentum=0.9)
-    return {"rmsprop": nn.RMSProp, "adam": nn.Adam, "adamw": nn.AdamW}[name](parameters, lr=rate)
+    base, options = PRESETS.get(name, (name, {}))
+    return optim.OPTIMIZERS[base](parameters, lr=rate, **options)
 
 
 def check_outputs(output: str | None, plot: str | None) -> None:
@@ -230,11 +244,11 @@ def summary(setup: Setup, history: Any, epochs: int, seconds: float) -> str:
 
 
 def save_results(setup: Setup, history: Any, output: str | None, plot: str | None) -> None:
-    """Write the model (as a scalar MLP, which ``chainrule graph`` draws) and the plots."""
+    """Write the model as it was trained (``chainrule graph`` converts a batched one) and the
+    plots."""
     if output is not None:
-        model = setup.model.to_scalar() if getattr(setup.model, "batched", False) else setup.model
         with failures(f"cannot save {output}"):
-            nn.save(model, output)
+            nn.save(setup.model, output)
         click.echo(f"saved the model to {Path(output).resolve()}")
     if plot is not None and len(history):
         from chainrule.viz import plots
@@ -282,7 +296,9 @@ def train_command(
     """
     check_outputs(output, plot)
     sizes = size_list(hidden, "--hidden") if hidden.strip() else []
-    setup = prepare(dataset, samples, sizes, activation, loss, optimizer, lr, batched, seed)
+    setup = prepare(
+        dataset, samples, sizes, activation, loss, optimizer, lr, batched, seed, batch_size
+    )
     history, seconds = run(setup, epochs, batch_size, seed)
     click.echo(summary(setup, history, epochs, seconds))
     save_results(setup, history, output, plot)

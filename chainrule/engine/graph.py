@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
 from collections.abc import Iterator
 from operator import attrgetter
 from typing import Any, NamedTuple
@@ -20,6 +21,11 @@ from chainrule.engine.mode import MODE
 
 #: Every graph node (Value or Tensor) takes its `_serial` from this one counter at creation.
 next_serial = itertools.count().__next__
+
+#: Held for each whole backward pass (Value and Tensor, and `backward_steps` while it runs):
+#: passes that share nodes write the same gradients, so concurrent ones take turns and give
+#: the sums of sequential ones. Re-entrant: a pass may start another in the same thread.
+backward_lock = threading.RLock()
 
 #: In a Value's second edge slot: the op has more than two operands, held as tuples.
 MANY = object()
@@ -109,11 +115,12 @@ def _seed(root: Any, grad: float) -> tuple[list[Any], list[tuple[Any, Any]]]:
 
 def backward(root: Any, grad: float = 1.0) -> None:
     """Backpropagate from `root` (see `Value.backward`)."""
-    order, leaves = _seed(root, float(grad))
-    try:
-        _run(order)
-    finally:
-        _accumulate(leaves)
+    with backward_lock:
+        order, leaves = _seed(root, float(grad))
+        try:
+            _run(order)
+        finally:
+            _accumulate(leaves)
 
 
 def _run(order: list[Any]) -> None:
@@ -166,11 +173,12 @@ def backward_steps(root: Any, grad: float = 1.0) -> Iterator[BackwardStep]:
     >>> [step.node.op for step in backward_steps(y)]
     ['tanh', '*']
     """
-    order, leaves = _seed(root, float(grad))
-    try:
-        yield from backward_steps_from(order)
-    finally:
-        _accumulate(leaves)
+    with backward_lock:  # until exhausted or closed: other threads' passes wait
+        order, leaves = _seed(root, float(grad))
+        try:
+            yield from backward_steps_from(order)
+        finally:
+            _accumulate(leaves)
 
 
 def backward_steps_from(order: list[Any]) -> Iterator[BackwardStep]:

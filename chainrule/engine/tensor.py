@@ -52,7 +52,17 @@ class Tensor(TensorOps):
     (30.0, [[2.0, 4.0], [6.0, 8.0]])
     """
 
-    __slots__ = ("data", "grad", "label", "op", "children", "requires_grad", "_saved", "_serial")
+    __slots__ = (
+        "data",
+        "grad",
+        "label",
+        "op",
+        "children",
+        "requires_grad",
+        "_saved",
+        "_serial",
+        "__weakref__",  # caches and observers may hold a Tensor weakly, as a torch tensor
+    )
     __array_ufunc__ = None  # NumPy arrays and scalars defer to Tensor's reflected operators
 
     data: np.ndarray

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.engine.graph import backward_lock
 from chainrule.engine.mode import MODE
 from chainrule.engine.tensor_gradients import GRADIENTS
 
@@ -64,6 +65,11 @@ def backward(root: Any, grad: Any = None) -> None:
         ValueError: if `root` does not require grad, or `grad` is missing for a tensor of
             more than one element, or has the wrong shape.
     """
+    with backward_lock:  # passes sharing tensors take turns (see graph.backward_lock)
+        _backward(root, grad)
+
+
+def _backward(root: Any, grad: Any) -> None:
     seed = _seed(root, grad)
     if not root.children:  # a leaf accumulates, as in PyTorch
         root.grad = seed if root.grad is None else root.grad + seed

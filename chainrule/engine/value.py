@@ -68,6 +68,7 @@ class Value:
         "requires_grad",
         "_serial",
         "_mark",
+        "__weakref__",  # caches and observers may hold a Value weakly, as a torch tensor
     )
     __array_ufunc__ = None  # numpy scalars defer to Value's reflected operators
 

@@ -22,6 +22,7 @@ from chainrule.nn.module import Module
 from chainrule.nn.optim import SGD, Adam, AdamW, Optimizer, RMSProp, RMSprop
 from chainrule.nn.schedules import CosineAnnealingLR, ExponentialLR, LRScheduler, StepLR
 from chainrule.nn.serialize import load, register_model, save
+from chainrule.nn.torch import from_torch, to_torch
 from chainrule.nn.train import EpochRecord, History, fit
 
 __all__ = [
@@ -61,4 +62,6 @@ __all__ = [
     "load",
     "register_model",
     "data",
+    "to_torch",
+    "from_torch",
 ]

@@ -166,6 +166,8 @@ class MLP(Module):
         """Constructor arguments as a JSON-able dict (used by save/load)."""
         return {**scalar.mlp_config(self), "dtype": self.dtype}
 
+    parameter_count = scalar.MLP.parameter_count
+
     def __repr__(self) -> str:
         return f"batched.MLP({scalar.architecture(self.nin, self.layers)})"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chainrule.engine.value import Value
@@ -125,6 +125,11 @@ class Neuron(Module):
         """Constructor arguments as a JSON-able dict."""
         return {"nin": self.nin, "activation": self.activation}
 
+    @staticmethod
+    def parameter_count(config: Mapping[str, Any]) -> int:
+        """The number of weights a Neuron of this `config` has (nin + 1), without building it."""
+        return _size(config.get("nin"), "nin") + 1
+
     def __repr__(self) -> str:
         return f"Neuron({self.nin} → {self.activation})"
 
@@ -177,6 +182,11 @@ class Layer(Module):
     def config(self) -> dict[str, Any]:
         """Constructor arguments as a JSON-able dict."""
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation}
+
+    @staticmethod
+    def parameter_count(config: Mapping[str, Any]) -> int:
+        """The number of weights a Layer of this `config` has, (nin + 1)·nout, unbuilt."""
+        return (_size(config.get("nin"), "nin") + 1) * _size(config.get("nout"), "nout")
 
     def __repr__(self) -> str:
         return f"Layer({self.nin} → {self.nout} {self.activation})"
@@ -247,6 +257,11 @@ class MLP(Module):
         """Constructor arguments as a JSON-able dict (used by save/load and batched.MLP)."""
         return mlp_config(self)
 
+    @staticmethod
+    def parameter_count(config: Mapping[str, Any]) -> int:
+        """The number of weights an MLP of this `config` has, without building it."""
+        return mlp_parameter_count(config.get("nin"), config.get("nouts"))
+
     def __repr__(self) -> str:
         return f"MLP({architecture(self.nin, self.layers)})"
 
@@ -260,6 +275,28 @@ def mlp_config(model: Any) -> dict[str, Any]:
         "output_activation": model.output_activation,
         "init": model.init,
     }
+
+
+def mlp_parameter_count(nin: object, nouts: object) -> int:
+    """Σ (nᵢ + 1)·nᵢ₊₁ over the layers: the weights and biases of an MLP (scalar or batched)
+    with these sizes, from the sizes alone, so that a claimed size is checked before it is built.
+
+    Raises:
+        ValueError: if a size is not a positive int.
+
+    >>> mlp_parameter_count(2, [16, 16, 1])
+    337
+    """
+    if not isinstance(nouts, (list, tuple)) or not nouts:
+        raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
+    sizes = [_size(nin, "nin"), *(_size(n, "nouts") for n in nouts)]
+    return sum((sizes[i] + 1) * sizes[i + 1] for i in range(len(nouts)))
+
+
+def _size(size: object, name: str) -> int:
+    if type(size) is not int or size < 1:
+        raise ValueError(f"{name} must hold positive ints, got {size!r}")
+    return size
 
 
 def architecture(nin: int, layers: Sequence[Any]) -> str:

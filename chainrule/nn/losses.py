@@ -178,6 +178,19 @@ LOSSES: dict[str, Callable[..., Any]] = {
     "hinge": hinge,
 }
 
+#: What each loss of `LOSSES` compares a model's output with: ``"regression"`` (numbers),
+#: ``"binary"`` (two classes, one score per sample) or ``"classes"`` (one logit per class).
+TASKS: dict[str, str] = {
+    "mse": "regression",
+    "mae": "regression",
+    "bce": "binary",
+    "bce_with_logits": "binary",
+    "cross_entropy": "classes",
+    "hinge": "binary",
+}
+#: Losses that take probabilities, so the model's output goes through a sigmoid first.
+PROBABILITY_LOSSES = frozenset({"bce"})
+
 
 def get_loss(loss: str | Callable[..., Any]) -> Callable[..., Any]:
     """Return a loss function by name (``"mse"``, ``"hinge"`` …) or pass a callable through.

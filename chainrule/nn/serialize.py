@@ -1,23 +1,23 @@
 """`save` and `load`: models as JSON files (format name and version, architecture, weights).
 
-A file is written to a temporary file in the same folder and renamed over the target, so a
-crash never leaves half a file. Nothing is ever unpickled: `load` rebuilds the model from a
-registry of known kinds and checks every field, raising `ValueError` with the reason.
+A file is written by the package's one atomic writer (`chainrule._files.write_atomic`): a
+crash never leaves half a file, and only a regular file is ever replaced. Nothing is ever
+unpickled: `load` rebuilds the model from a registry of known kinds and checks every field,
+raising `ValueError` with the reason.
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import json
 import math
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from chainrule._files import write_atomic
 from chainrule.nn.module import Module
 
 FORMAT = "chainrule.model"
@@ -36,7 +36,8 @@ def register_model(kind: str, cls: type) -> None:
     """Make a model class savable under the name `kind`.
 
     The class needs ``config()`` (JSON-able constructor keyword arguments), a constructor
-    accepting them, and `Module`'s ``state_dict()`` / ``load_state_dict()``.
+    accepting them, and `Module`'s ``state_dict()`` / ``load_state_dict()``; with a static
+    ``parameter_count(config)``, `load` checks a file's size claim before building anything.
     """
     _REGISTRY[kind] = cls
 
@@ -92,21 +93,7 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
         "parameters": {name: _encode(v) for name, v in model.state_dict().items()},
     }
     text = _dumps(document)
-    target = Path(path)
-    # Created as open() creates files (0666 less the umask: mkstemp's 0600 would make a saved
-    # model unreadable to others), exclusively, under a name no other writer picks.
-    temporary = target.parent / f".{target.name}.{secrets.token_hex(8)}.tmp"
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    write_atomic(path, text)
 
 
 def _dumps(document: dict[str, Any]) -> str:
@@ -160,6 +147,7 @@ def load(path: str | os.PathLike[str]) -> Module:
     config, parameters = document.get("config"), document.get("parameters")
     if not isinstance(config, dict) or not isinstance(parameters, dict):
         raise ValueError(f"{path}: 'config' and 'parameters' must be JSON objects")
+    _check_size(path, str(kind), cls, config, parameters)
     try:
         model = cls(**config)
     except (TypeError, ValueError) as error:
@@ -169,6 +157,29 @@ def load(path: str | os.PathLike[str]) -> Module:
     except (TypeError, ValueError, OverflowError) as error:
         raise ValueError(f"{path}: the weights do not fit a {kind}: {error}") from None
     return model
+
+
+def _check_size(
+    path: Any, kind: str, cls: type, config: dict[str, Any], parameters: dict[str, Any]
+) -> None:
+    """Refuse a file whose architecture needs another number of weights than it holds, from
+    the sizes alone: a few bytes claiming a million neurons must not be built first."""
+    counter = getattr(cls, "parameter_count", None)
+    if counter is None:
+        return
+    try:
+        needed = counter(config)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{path}: bad architecture for a {kind}: {error}") from None
+    held = sum(
+        len(value["data"]) if isinstance(value, dict) and isinstance(value.get("data"), list) else 1
+        for value in parameters.values()
+    )
+    if needed != held:
+        raise ValueError(
+            f"{path}: the weights do not fit a {kind}: its architecture needs {needed:,} "
+            f"weights and biases, the file holds {held:,}"
+        )
 
 
 def _decode(name: str, value: Any) -> Any:

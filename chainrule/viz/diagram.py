@@ -8,9 +8,13 @@ from typing import Any
 
 import graphviz
 
+from chainrule._files import write_atomic
 from chainrule.viz import render as _render
 
-_SUFFIX_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".gv": "gv", ".dot": "gv"}
+#: What `Diagram.render` writes: file suffix → format (the rendered ones, and the DOT text).
+SUFFIX_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".gv": "gv", ".dot": "gv"}
+#: The formats, in that order: ``("svg", "png", "pdf", "gv")``.
+FORMATS = tuple(dict.fromkeys(SUFFIX_FORMATS.values()))
 
 
 class Diagram:
@@ -36,17 +40,27 @@ class Diagram:
     def __repr__(self) -> str:
         return f"<Diagram of {self.node_count} nodes>"
 
-    def pipe(self, format: str = "svg", *, renderer: str | None = None) -> bytes:
+    def pipe(
+        self, format: str = "svg", *, renderer: str | None = None, dpi: float = _render.PNG_DPI
+    ) -> bytes:
         """Render to `format` (``"svg"``, ``"png"``, ``"pdf"``) and return the bytes.
 
+        A pdf is the svg converted with no system Graphviz (`export.svg_to_pdf`: vector
+        shapes, selectable text); a png has `dpi` dots per inch, capped for huge graphs.
+
         Raises:
-            ValueError: for an unknown format.
+            ValueError: for an unknown format or a bad dpi.
             RendererNotFound: when no renderer is installed.
             RenderError: when the renderer fails.
+            RuntimeError: for a pdf without the ``slides`` extra.
         """
         if format in ("gv", "dot"):
             return self.source.encode("utf-8")
-        return _render.pipe(self.source, format, renderer=renderer)
+        if format == "pdf":
+            from chainrule.viz.export import svg_to_pdf
+
+            return svg_to_pdf(_render.pipe(self.source, "svg", renderer=renderer))
+        return _render.pipe(self.source, format, renderer=renderer, dpi=dpi)
 
     def render(
         self,
@@ -54,6 +68,7 @@ class Diagram:
         *,
         format: str | None = None,
         renderer: str | None = None,
+        dpi: float = _render.PNG_DPI,
     ) -> Path:
         """Write the picture to `path`, in the format its suffix names (.svg .png .pdf .gv .dot).
 
@@ -64,6 +79,8 @@ class Diagram:
             path: the file to write.
             format: overrides the suffix (``"svg"``, ``"png"``, ``"pdf"``, ``"gv"``).
             renderer: an explicit renderer program (see `render.find_renderer`).
+            dpi: a png's resolution (dots per inch; the longer side stays capped at
+                `render.MAX_PIXELS`). A pdf is vector, made with no system Graphviz.
 
         Returns:
             The path written.
@@ -73,24 +90,25 @@ class Diagram:
             RendererNotFound: when no renderer exists (the .gv file has been written).
         """
         target = Path(path)
-        chosen = format or _SUFFIX_FORMATS.get(target.suffix.lower())
+        chosen = format or SUFFIX_FORMATS.get(target.suffix.lower())
         if chosen == "dot":
             chosen = "gv"
-        if chosen not in ("svg", "png", "pdf", "gv"):
+        if chosen not in FORMATS:
             raise ValueError(
                 f"cannot tell the format of {target.name!r}: use a .svg, .png, .pdf, .gv or "
                 ".dot suffix, or pass format="
             )
+        _render.check_dpi(dpi)
         if chosen == "gv":
-            return _render.write_atomic(target, self.source)
+            return write_atomic(target, self.source)
         try:
-            data = self.pipe(chosen, renderer=renderer)
+            data = self.pipe(chosen, renderer=renderer, dpi=dpi)
         except _render.RendererNotFound as error:
-            fallback = _render.write_atomic(target.with_suffix(".gv"), self.source)
+            fallback = write_atomic(target.with_suffix(".gv"), self.source)
             raise _render.RendererNotFound(
                 f"{error}; the DOT source was written to {fallback}"
             ) from error
-        return _render.write_atomic(target, data)
+        return write_atomic(target, data)
 
     def _repr_mimebundle_(
         self, include: Any = None, exclude: Any = None, **kwargs: Any

@@ -12,17 +12,19 @@ from __future__ import annotations
 from typing import Any
 
 import graphviz
+import numpy
 
 from chainrule.engine.mode import collector_paused
-from chainrule.viz import style
+from chainrule.viz import routes, style
 from chainrule.viz.chain import chain_rule_lines
 from chainrule.viz.diagram import Diagram
 from chainrule.viz.format import BLANK, format_data
-from chainrule.viz.model import role_text
+from chainrule.viz.model import neuron_index, role_text
 from chainrule.viz.naming import GraphNames, is_constant
-from chainrule.viz.scene import Edge, Scene
+from chainrule.viz.scene import COLLAPSE_MODES, Edge, Group, Scene
 
 DEFAULT_MAX_NODES = 1500
+COLLAPSED_RANKSEP = "0.6"
 RANKDIRS = ("LR", "RL", "TB", "BT")
 
 
@@ -44,7 +46,9 @@ def draw(
         show_grad: show gradients; before ``backward()`` they are blank, with a note.
         edge_labels: write each edge's local derivative (formula and value).
         highlight: a leaf (or its label): colour its paths to the root, write its chain rule.
-        collapse: ``"neuron"`` draws each neuron of a model as one node.
+        collapse: ``"neuron"`` draws each neuron of a model as one node, each weight as an
+            edge with its value and ∂L/∂w (sign by colour, magnitude by width);
+            ``"layer"`` one node per layer with its shape and a summary of its gradients.
         max_nodes: refuse to draw more nodes than this (None: no limit).
 
     Returns:
@@ -62,24 +66,36 @@ def draw(
     (True, True)
     """
     check_rankdir(rankdir)
-    if collapse not in (None, "neuron"):
-        raise ValueError(f"collapse must be None or 'neuron', got {collapse!r}")
+    if collapse not in COLLAPSE_MODES:
+        raise ValueError(f"collapse must be None, 'neuron' or 'layer', got {collapse!r}")
     with collector_paused():
         names = GraphNames(root)
         leaf = find_node(names, highlight) if highlight is not None else None
         scene = Scene(names, collapse=collapse, show_grad=show_grad)
     if max_nodes is not None and scene.node_count > max_nodes:
         hint = (
-            "pass collapse='neuron' to draw each neuron as one node, or a larger max_nodes"
-            if collapse is None and scene.model.is_model
-            else "pass a larger max_nodes= (or collapse='neuron' for a model)"
+            "pass collapse='neuron' to draw each neuron as one node (collapse='layer' for "
+            "one node per layer), or a larger max_nodes"
+            if collapse != "layer" and scene.model.is_model
+            else "pass a larger max_nodes= (or collapse='neuron' or 'layer' for a model)"
         )
-        raise ValueError(
+        raise TooManyNodes(
             f"the graph has {scene.node_count} nodes to draw, more than max_nodes={max_nodes}: "
-            + hint
+            + hint,
+            count=scene.node_count,
+            limit=max_nodes,
         )
     with collector_paused():
         return build_diagram(scene, rankdir=rankdir, edge_labels=edge_labels, highlight=leaf)
+
+
+class TooManyNodes(ValueError):
+    """A graph with more nodes to draw than `max_nodes` (the CLI words its own hint)."""
+
+    def __init__(self, message: str, *, count: int, limit: int) -> None:
+        super().__init__(message)
+        self.count = count
+        self.limit = limit
 
 
 def check_rankdir(rankdir: str) -> None:
@@ -124,11 +140,14 @@ def build_diagram(
     marked = _highlighted(names, highlight)
     body = scene.body(
         lambda node: _value_lines(scene, node, marked, grads),
-        lambda key: _neuron_lines(scene, key, marked, grads),
+        lambda group: _group_lines(scene, group, marked, grads),
         rankdir=rankdir,
     )
-    for edge in scene.edges():
-        body.append(_edge_line(scene, edge, edge_labels, marked))
+    edges = scene.edges()
+    weights = WeightStyle(scene, edges, edge_labels=edge_labels, grads=grads, marked=marked)
+    for edge in edges:
+        body.append(_edge_line(scene, edge, edge_labels, marked, weights))
+    body.extend(scene.column_anchors(edges))
     notes = _notes(scene, highlight, grads)
     if caption is not None:
         notes = style.text_block(caption, size=12, bold_first=True)
@@ -146,6 +165,13 @@ def build_diagram(
         # dot's crossing minimisation only rotates them (8 … 15, 0 … 7). Two passes keep the
         # order they are written in: neuron 0 first, w₀ before w₁.
         graph_attr["mclimit"] = "0.1"
+        if rankdir in ("LR", "RL"):
+            # rank the whole graph at once (not cluster by cluster), so that the column
+            # anchors hold; top to bottom, dot's own cluster ranking keeps w₀ before w₁
+            graph_attr["newrank"] = "true"
+    if scene.groups:
+        # the edges between two dense layers need room to be told apart
+        graph_attr["ranksep"] = COLLAPSED_RANKSEP
     digraph = graphviz.Digraph(
         "chainrule",
         graph_attr=graph_attr,
@@ -210,6 +236,10 @@ def _chain_rule_caption(scene: Scene, leaf: Any) -> list[str]:
         if grad is not None and scene.show_grad:
             lines.append(f"{names.partial(names.root, leaf)} = {format_data(grad)}")
         return lines
+    if scene.model.is_model and leaf is not names.root:
+        # a model's paths are long and many: count and sum them, and show the largest
+        lines = routes.caption_lines(names, leaf, names.partial(names.root, leaf))
+        return [f"Chain rule for {name}, along the red paths:", *lines]
     chain = chain_rule_lines(names, leaf, max_paths=MAX_CAPTION_PATHS)
     paths = "paths" if chain[0].endswith(":") else "path"  # a sum over several paths
     return [f"Chain rule for {name}, along the red {paths}:", *chain]
@@ -269,33 +299,227 @@ def _subtitle(scene: Scene, node: Any, title: str, name: str) -> str | None:
 _MAX_SUBTITLE = 18
 
 
-def _neuron_lines(
-    scene: Scene, key: str, marked: set[int], grads: dict[int, Any] | None
+def _group_lines(
+    scene: Scene, group: Group, marked: set[int], grads: dict[int, Any] | None
 ) -> list[str]:
-    output = scene.model.neuron_outputs[key]
-    i = scene.names.id(output)
+    """A collapsed neuron (its output, ∂L/∂output and its bias) or layer (its summary)."""
+    names = scene.names
+    output = names.order[group.output]
+    i = group.output
+    on_path = any(member in marked for member in group.members)
     grad = scene.grad_value(output) if grads is None else grads.get(i)
     activation = output.op if output.op not in ("+", "") else "linear"
-    index = key.rsplit(".", 1)[-1]
+    if group.kind == "neuron":
+        title, subtitle = f"neuron {neuron_index(group.key)}", activation
+        data, grad_row = format_data(output.data), style.grad_text(grad)
+        extra = _weight_rows(scene, group, grads) + _bias_row(scene, group, grads)
+    else:
+        title = f"layer {group.place.layer_index}"
+        subtitle = f"{len(group.outputs)} × {activation}(w·x + b)"
+        data = _layer_summary(scene, group)
+        grad_row = _layer_grad_summary(scene, group, grads)
+        extra = _layer_weight_rows(scene, group, grads)
+        grad = None
     label = style.value_label(
-        title=f"neuron {index}",
-        subtitle=f"{activation}(w·x + b)",
-        data=format_data(output.data),
-        grad=style.grad_text(grad) if scene.show_grad else None,
+        title=title,
+        subtitle=subtitle,
+        data=data,
+        grad=grad_row if scene.show_grad else None,
         fill=style.grad_fill(grad if isinstance(grad, float) else None),
         header=style.HEADER_FILL["intermediate"],
-        border=style.HIGHLIGHT if i in marked else style.BORDER["parameter"],
+        border=style.HIGHLIGHT if on_path else style.BORDER["parameter"],
+        extra=extra if scene.show_grad or group.kind == "layer" else [],
     )
-    penwidth = ' penwidth="2.5"' if i in marked else ""
-    return [f"v{i} [id=v{i} label={label} tooltip={_quote(key)}{penwidth}]"]
+    penwidth = ' penwidth="2.5"' if on_path else ""
+    return [f"v{i} [id=v{i} label={label} tooltip={_quote(group.key)}{penwidth}]"]
 
 
-def _edge_line(scene: Scene, edge: Edge, edge_labels: bool, marked: set[int]) -> str:
+#: A collapsed neuron lists each weight with its gradient up to this many inputs; past it,
+#: one row summarises them (the edges still show each gradient by colour and width).
+MAX_WEIGHT_ROWS = 4
+
+
+def _weight_rows(scene: Scene, group: Group, grads: dict[int, Any] | None) -> list[str]:
+    """``w₀ 0.69 · grad −0.03`` per weight of a collapsed neuron, or one summary row."""
+    names = scene.names
+    weights = [
+        names.order[m]
+        for m in group.members
+        if not names.order[m].children and ".w." in (names.order[m].label or "")
+    ]
+    values = [scene.grad_value(w) if grads is None else grads.get(names.id(w)) for w in weights]
+    if len(weights) <= MAX_WEIGHT_ROWS:
+        rows = []
+        for weight, grad in zip(weights, values):
+            text = f"{scene.display_name(weight)} {format_data(weight.data)}"
+            rows.append(text + (f" · {style.grad_text(grad)}" if scene.show_grad else ""))
+        return rows
+    if not scene.show_grad or any(not isinstance(v, float) for v in values):
+        return [f"{len(weights)} weights in {_range([w.data for w in weights])}"]
+    return [f"{len(weights)} ∂L/∂w in {_range(values)}"]
+
+
+def _bias_row(scene: Scene, group: Group, grads: dict[int, Any] | None) -> list[str]:
+    """``b 0.1 · grad −0.03`` for the bias inside a collapsed neuron (∂L/∂b = δ = ∂L/∂z)."""
+    names = scene.names
+    for member in group.members:
+        node = names.order[member]
+        if node.label == f"{group.key}.b":
+            text = f"b {format_data(node.data)}"
+            if scene.show_grad:
+                grad = scene.grad_value(node) if grads is None else grads.get(member)
+                text += f" · {style.grad_text(grad)}"
+            return [text]
+    return []
+
+
+def _layer_parameters(scene: Scene, group: Group) -> tuple[list[Any], list[Any]]:
+    """The weights and the biases of a collapsed layer, in order."""
+    weights, biases = [], []
+    for member in group.members:
+        node = scene.names.order[member]
+        if node.children or node.label is None:
+            continue
+        if node.label.endswith(".b"):
+            biases.append(node)
+        elif ".w." in node.label:
+            weights.append(node)
+    return weights, biases
+
+
+def _layer_summary(scene: Scene, group: Group) -> str:
+    weights, biases = _layer_parameters(scene, group)
+    count = len(group.outputs)
+    fan_in = len(weights) // count if count else 0
+    return f"{fan_in} → {count}, {len(weights) + len(biases)} parameters"
+
+
+def _summary(values: list[Any]) -> str:
+    """``mean 0.01 [−0.2, 0.3]`` of a list of numbers."""
+    if not values:
+        return "—"
+    return format_data(numpy.asarray(values, dtype=float)).split(" ", 1)[1]
+
+
+def _range(values: list[Any]) -> str:
+    """``[−0.2, 0.3]``: the smallest and largest of a list of numbers."""
+    return f"[{format_data(min(values))}, {format_data(max(values))}]" if values else BLANK
+
+
+def _layer_grad_summary(scene: Scene, group: Group, grads: dict[int, Any] | None) -> str:
+    names = scene.names
+    outputs = [names.order[i] for i in group.outputs]
+    data = f"out {_summary([node.data for node in outputs])}"
+    if not scene.show_grad:
+        return data
+    values = [
+        scene.grad_value(node) if grads is None else grads.get(names.id(node)) for node in outputs
+    ]
+    if any(not isinstance(value, float) for value in values):
+        return f"{data}; grad {BLANK}"
+    return f"{data}; grad {_summary(values)}"
+
+
+def _layer_weight_rows(scene: Scene, group: Group, grads: dict[int, Any] | None) -> list[str]:
+    """∂L/∂w and ∂L/∂b of a collapsed layer: their range and the largest one by name."""
+    if not scene.show_grad:
+        return []
+    names = scene.names
+    rows = []
+    for kind, nodes in zip(("w", "b"), _layer_parameters(scene, group)):
+        values = [
+            scene.grad_value(node) if grads is None else grads.get(names.id(node)) for node in nodes
+        ]
+        if not nodes or any(not isinstance(value, float) for value in values):
+            rows.append(f"∂L/∂{kind} {BLANK}")
+            continue
+        numbers: list[float] = values  # type: ignore[assignment]  # all floats, checked above
+        largest = max(range(len(nodes)), key=lambda n: abs(numbers[n]))
+        rows.append(
+            f"∂L/∂{kind} {_summary(values)}, largest {format_data(values[largest])} "
+            f"({names.name(nodes[largest])})"
+        )
+    return rows
+
+
+class WeightStyle:
+    """How the weight edges of a collapsed graph look: colour by the sign of ∂L/∂w,
+    width by its magnitude (relative to the largest in the picture), and a label with the
+    weight's value and gradient when edge labels are asked for (the collapsed neuron lists
+    them too, where it has few inputs)."""
+
+    def __init__(
+        self,
+        scene: Scene,
+        edges: list[Edge],
+        *,
+        edge_labels: bool,
+        grads: dict[int, Any] | None,
+        marked: set[int],
+    ) -> None:
+        self.scene = scene
+        self.grads: dict[int, Any] = {}
+        names = scene.names
+        for edge in edges:
+            if edge.weight is None:
+                continue
+            node = names.order[edge.weight]
+            self.grads[edge.weight] = (
+                scene.grad_value(node) if grads is None else grads.get(edge.weight)
+            )
+        self.labelled = edge_labels
+        self.faded = bool(marked)
+        numbers = [abs(g) for g in self.grads.values() if isinstance(g, float) and g == g]
+        self.largest = max(numbers, default=0.0)
+
+    def attributes(self, edge: Edge, on_path: bool) -> list[str]:
+        names, scene = self.scene.names, self.scene
+        node = names.order[edge.weight]  # type: ignore[index]
+        grad = self.grads.get(edge.weight)  # type: ignore[arg-type]
+        short = scene.display_name(node)
+        grad_text = (
+            ""
+            if not scene.show_grad
+            else f", ∂L/∂w = {format_data(grad) if isinstance(grad, float) else BLANK}"
+        )
+        attributes = [f"tooltip={_quote(f'{node.label} = {format_data(node.data)}{grad_text}')}"]
+        if isinstance(grad, float) and scene.show_grad and self.largest > 0 and grad == grad:
+            width = 0.6 + 3.4 * abs(grad) / self.largest
+            color = style.POSITIVE_EDGE if grad > 0 else style.NEGATIVE_EDGE
+            if on_path:
+                color = style.HIGHLIGHT
+            elif self.faded:  # a highlight: the red paths stand out from the rest
+                color += "55"
+            attributes.append(f'color="{color}" penwidth={width:.2f} arrowsize=0.5')
+        else:
+            attributes.append(
+                f'color="{style.HIGHLIGHT}" penwidth=2.5 arrowsize=0.5'
+                if on_path
+                else 'color="#7a7a7a" penwidth=0.8 arrowsize=0.5'
+            )
+        if self.labelled:
+            lines = [f"{short} {format_data(node.data)}"]
+            if scene.show_grad:
+                lines.append(style.grad_text(grad))
+            attributes.append(f"label={style.edge_label(lines)}")
+        return attributes
+
+
+def _edge_line(
+    scene: Scene, edge: Edge, edge_labels: bool, marked: set[int], weights: WeightStyle
+) -> str:
     suffix = "" if edge.position is None else f"_{edge.position}"
+    if edge.weight is not None:
+        suffix = f"_w{edge.weight}"
     attributes = [f"id=e_{edge.tail}_{edge.head}{suffix}"]
     is_op_edge = edge.tail.startswith("op")
     # the value the edge leaves: opN → vN carries N; vC → opN (or → a collapsed neuron) C
     on_path = int(edge.tail[2:] if is_op_edge else edge.tail[1:]) in marked
+    if edge.weight is not None:
+        # the weight is in the highlighted neuron or the edge leaves a value on the path
+        on_path = on_path or (edge.weight in marked and int(edge.head[1:]) in marked)
+        attributes += weights.attributes(edge, on_path)
+        return f"{edge.tail} -> {edge.head} [{' '.join(attributes)}]"
     if on_path:
         attributes.append(f'color="{style.HIGHLIGHT}" penwidth=2.5')
     if edge_labels and edge.position is not None:

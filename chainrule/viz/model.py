@@ -12,18 +12,12 @@ name for text, ``w₁[1.0]``: weight 1 of neuron 0 of layer 1.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from chainrule.nn.names import ModelName, parse_name
 from chainrule.viz.format import subscript
-
-_MODEL_LABEL = re.compile(
-    r"^(?P<layer>(?:.+\.)?layers\.(?P<layer_index>\d+))"
-    r"(?:\.neurons\.(?P<neuron_index>\d+))?"
-    r"(?:\.(?P<parameter>w\.(?P<weight_index>\d+)|b|weight|bias))?$"
-)
 
 
 def is_constant(node: Any) -> bool:
@@ -55,24 +49,18 @@ def parse_label(label: str | None) -> tuple[Place, str | None] | None:
     >>> place.neuron, short, place.qualify(short)
     ('layers.0.neurons.3', 'w₁', 'w₁[0.3]')
     """
-    match = _MODEL_LABEL.match(label or "")
-    if match is None:
-        return None
-    neuron_index = match.group("neuron_index")
-    neuron = None if neuron_index is None else f"{match.group('layer')}.neurons.{neuron_index}"
-    place = Place(
-        match.group("layer"),
-        int(match.group("layer_index")),
-        neuron,
-        None if neuron_index is None else int(neuron_index),
-    )
-    parameter = match.group("parameter")
-    if parameter is None:
-        short = "out" if neuron is not None else None
-    elif match.group("weight_index") is not None:
-        short = subscript("w" + match.group("weight_index"))
+    name = parse_name(label)
+    return None if name is None else _place_and_short(name)
+
+
+def _place_and_short(name: ModelName) -> tuple[Place, str | None]:
+    place = Place(name.layer, name.layer_index, name.neuron, name.neuron_index)
+    if name.parameter is None:
+        short = "out" if name.neuron is not None else None
+    elif name.weight_index is not None:
+        short = subscript(f"w{name.weight_index}")
     else:
-        short = parameter
+        short = name.parameter
     return place, short
 
 
@@ -98,15 +86,15 @@ class ModelLayout:
         # place is known before the node's own.
         for node in reversed(order):
             i = index[node]
-            parsed = parse_label(node.label)
-            if parsed is not None:
-                place, short = parsed
+            name = parse_name(node.label)
+            if name is not None:
+                place, short = _place_and_short(name)
                 self.places[i] = place
                 if short is not None:
                     self.short_names[i] = short
                     self.qualified_names[i] = place.qualify(short)
-                    if short.startswith("w") and short != "weight":
-                        self._weights[i] = int(node.label.rsplit(".", 1)[-1])
+                if name.weight_index is not None:
+                    self._weights[i] = name.weight_index
                 if place.neuron is not None and node.label == place.neuron:
                     self.neuron_outputs[place.neuron] = node
             elif node.label is None and not is_constant(node) and i in users:
@@ -140,9 +128,7 @@ class ModelLayout:
             if node.op == "*" and weights:
                 self._weights[i] = weights[0]
                 roles[i] = subscript(f"p{weights[0]}")
-            elif node.op == "+" and any(
-                child.label == f"{place.neuron}.b" for child in node.children
-            ):
+            elif node.op == "+" and any(_is_bias(child, place.neuron) for child in node.children):
                 roles[i] = "z"
             elif node.op == "+" and weights:
                 roles[i] = subscript(f"s{max(weights)}")
@@ -152,6 +138,23 @@ class ModelLayout:
             if counts[qualified] == 1:
                 self.short_names[i] = short
                 self.qualified_names[i] = qualified
+
+
+def neuron_index(neuron: str) -> int:
+    """N of a neuron's path ``layers.L.neurons.N`` (as nn names it).
+
+    >>> neuron_index("layers.1.neurons.12")
+    12
+    """
+    name = parse_name(neuron)
+    if name is None or name.neuron_index is None:
+        raise ValueError(f"{neuron!r} is not the path of a neuron")
+    return name.neuron_index
+
+
+def _is_bias(node: Any, neuron: str) -> bool:
+    name = parse_name(node.label)
+    return name is not None and name.parameter == "b" and name.neuron == neuron
 
 
 def role_text(short: str) -> str | None:

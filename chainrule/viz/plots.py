@@ -14,10 +14,11 @@ from typing import Any
 
 import numpy
 
+from chainrule._files import write_atomic
 from chainrule.engine.mode import no_grad
-from chainrule.viz.render import write_atomic
 
 GRID_STEPS = 200
+SCORE_ROWS = 2048  # grid points a batched model scores at once
 _CLASS_COLOURS = [
     "#3b6fb6", "#d1242f", "#3f8f3a", "#e36209", "#6a4fb3", "#8c564b", "#17becf", "#7f7f7f",
     "#bcbd22", "#e377c2",
@@ -137,8 +138,14 @@ def _finish(
 def _scores(model: Any, points: numpy.ndarray) -> numpy.ndarray:
     """The model's outputs on `points`, shape (n,) for one output or (n, classes)."""
     if getattr(model, "batched", False):
-        out = model(points)
-        return numpy.asarray(getattr(out, "data", out), dtype=float)
+        # In slices and recording no graph: a wide model on the whole 200 × 200 grid at once
+        # would hold gigabytes of activations.
+        parts = []
+        with no_grad():
+            for start in range(0, len(points), SCORE_ROWS):
+                out = model(points[start : start + SCORE_ROWS])
+                parts.append(numpy.asarray(getattr(out, "data", out), dtype=float))
+        return numpy.concatenate(parts)
     rows: list[Any] = []
     with no_grad():  # only the outputs are needed: recording graphs would only cost time
         for point in points:

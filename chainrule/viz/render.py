@@ -1,9 +1,10 @@
-"""Finds a Graphviz renderer, runs it, and writes files atomically; the only module that spawns.
+"""Finds a Graphviz renderer and runs it: the only module that spawns a process.
 
 Lookup order: an explicit ``renderer=`` argument or the ``CHAINRULE_DOT`` environment
 variable; ``graphviz-pure`` on PATH or next to the running interpreter (so an un-activated
-virtual environment works); Graphviz ``dot`` on PATH. graphviz-pure renders svg and png; pdf
-needs Graphviz ``dot``.
+virtual environment works); Graphviz ``dot`` on PATH. graphviz-pure renders svg and png; a
+`Diagram` makes pdf from the svg (`export.svg_to_pdf`), so only a direct ``pipe(..., "pdf")``
+here needs Graphviz ``dot``.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 TIMEOUT_SECONDS = 120
 #: Raster output is capped: about 4000 pixels on the longer side, whatever the graph size.
 MAX_PIXELS = 4000
 PNG_DPI = 144
+MAX_DPI = 2400
 FORMATS = ("svg", "png", "pdf")
 _INSTALL_HINT = "pip install graphviz-pure (or install Graphviz: apt-get install graphviz)"
 
@@ -80,21 +81,25 @@ def pipe(
     format: str,
     *,
     renderer: str | os.PathLike[str] | None = None,
+    dpi: float = PNG_DPI,
 ) -> bytes:
     """Render DOT `source` to `format` and return the bytes.
 
+    A png has `dpi` dots per inch, its longer side capped at `MAX_PIXELS` whatever the dpi.
+
     Raises:
-        ValueError: for a format other than svg, png, pdf.
+        ValueError: for a format other than svg, png, pdf, or a dpi that is not positive.
         RendererNotFound: when no renderer exists.
         RenderError: when the renderer fails or runs past the time limit.
     """
     if format not in FORMATS:
         raise ValueError(f"unknown format {format!r}: expected one of {', '.join(FORMATS)}")
+    check_dpi(dpi)
     program = find_renderer(renderer, format=format)
     command = [program, f"-T{format}"]
     if format == "png":
-        size = MAX_PIXELS / PNG_DPI  # inches; "size" only ever shrinks a drawing
-        command += [f"-Gdpi={PNG_DPI}", f"-Gsize={size:.2f},{size:.2f}"]
+        size = MAX_PIXELS / dpi  # inches; "size" only ever shrinks a drawing
+        command += [f"-Gdpi={dpi:g}", f"-Gsize={size:.2f},{size:.2f}"]
     try:
         done = subprocess.run(
             command, input=source.encode("utf-8"), capture_output=True, timeout=TIMEOUT_SECONDS
@@ -106,6 +111,14 @@ def pipe(
     return done.stdout
 
 
+def check_dpi(dpi: float) -> None:
+    """Refuse a resolution that is not a positive number up to `MAX_DPI`."""
+    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)):
+        raise TypeError(f"dpi must be a number, got {type(dpi).__name__}")
+    if not 0 < dpi <= MAX_DPI:
+        raise ValueError(f"dpi must be between 0 and {MAX_DPI}, got {dpi!r}")
+
+
 def _errors(stderr: bytes) -> str:
     # graphviz-pure warns once per non-ASCII character it has no font metrics for: noise here.
     lines = [
@@ -114,28 +127,3 @@ def _errors(stderr: bytes) -> str:
         if line.strip() and "non-ASCII character" not in line
     ]
     return "; ".join(lines[:5]) or "no error message"
-
-
-def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
-    """Write `data` to `path` through a temporary file and a rename: never half a file."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(payload)
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes the file private (0600)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

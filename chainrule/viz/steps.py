@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, overload
 
+from chainrule._files import write_folder
 from chainrule.engine import graph
 from chainrule.viz import style
 from chainrule.viz.chain import seed_formula, step_formulas
@@ -22,6 +23,9 @@ from chainrule.viz.format import BLANK, format_data
 from chainrule.viz.naming import GraphNames
 from chainrule.viz.scene import Scene
 from chainrule.viz.svgframes import FrameStyle, restyle
+
+#: How long each frame of a GIF shows, in seconds.
+DEFAULT_FRAME_SECONDS = 1.5
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,8 @@ class Frame:
         updated: the ids of the nodes whose gradients this step changed.
         grads: every node's gradient as it stands after this step (None: not computed yet).
         edges: the ids of the drawn edges the gradient flows along in this step.
+        steps: the `Steps` the frame belongs to, whose fixed layout draws it (None for a
+            frame made on its own).
     """
 
     index: int
@@ -45,6 +51,19 @@ class Frame:
     updated: frozenset[int]
     grads: dict[int, Any] = field(repr=False)
     edges: frozenset[str] = field(repr=False)
+    steps: Steps | None = field(default=None, repr=False, compare=False)
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None, **kwargs: Any
+    ) -> dict[str, str]:
+        """Jupyter display: the frame's picture (SVG) on its layout; never a traceback."""
+        bundle = {"text/plain": repr(self)}
+        if self.steps is not None:
+            try:
+                bundle["image/svg+xml"] = self.steps.svg(self.index)
+            except Exception:  # noqa: BLE001 - a display hook must never show a traceback
+                pass
+        return bundle
 
 
 def replay(names: GraphNames) -> list[Frame]:
@@ -120,7 +139,7 @@ class Steps(Sequence[Frame]):
                 "step through a smaller graph, or pass a larger max_nodes="
             )
         self.rankdir = rankdir
-        self.frames = replay(self.names)
+        self.frames = [replace(frame, steps=self) for frame in replay(self.names)]
         self._svg: str | None = None
 
     @overload
@@ -149,13 +168,23 @@ class Steps(Sequence[Frame]):
         lines = _widest_lines(self.frames)
         return build_diagram(self.scene, rankdir=self.rankdir, grads=widest, caption=lines)
 
-    def svgs(self, *, renderer: str | None = None) -> list[str]:
-        """Every frame as SVG text; the layout is rendered once."""
+    def layout_svg(self, *, renderer: str | None = None) -> str:
+        """The layout diagram as SVG text, rendered once and kept."""
         if self._svg is None:
             self._svg = self.layout_diagram().pipe("svg", renderer=renderer).decode("utf-8")
-        return [restyle(self._svg, self._style(frame)) for frame in self.frames]
+        return self._svg
 
-    def _style(self, frame: Frame) -> FrameStyle:
+    def svgs(self, *, renderer: str | None = None) -> list[str]:
+        """Every frame as SVG text; the layout is rendered once."""
+        layout = self.layout_svg(renderer=renderer)
+        return [restyle(layout, self.frame_style(frame)) for frame in self.frames]
+
+    def svg(self, index: int, *, renderer: str | None = None) -> str:
+        """Frame `index` as SVG text, with its step written above the graph."""
+        return restyle(self.layout_svg(renderer=renderer), self.frame_style(self.frames[index]))
+
+    def frame_style(self, frame: Frame) -> FrameStyle:
+        """What `frame` changes in the layout: gradient cells, highlights, caption."""
         texts = {}
         fills = {}
         for node in self.names.order:
@@ -173,11 +202,64 @@ class Steps(Sequence[Frame]):
             label_lines=[frame.title, *frame.formulas],
         )
 
-    def render(self, outdir: str | os.PathLike[str], *, renderer: str | None = None) -> Path:
-        """Write ``step_000.svg`` … and ``index.html``; returns the page's path."""
-        from chainrule.viz.html import write_page
+    def page(self, *, renderer: str | None = None) -> str:
+        """The interactive stepper as one self-contained HTML page (what ``render`` writes)."""
+        from chainrule.viz.html import page
 
-        return write_page(self, Path(outdir), renderer=renderer)
+        return page(self, renderer=renderer)
+
+    def render(
+        self,
+        target: str | os.PathLike[str],
+        *,
+        renderer: str | None = None,
+        duration: float = DEFAULT_FRAME_SECONDS,
+    ) -> Path:
+        """Write the stepper: ``target/index.html`` for a folder, an animation for a ``.gif``.
+
+        Args:
+            target: a folder (created if missing) or a file ending in ``.gif``.
+            renderer: the Graphviz renderer (see `render.find_renderer`).
+            duration: seconds each frame of a GIF shows (the last one shows twice as long).
+
+        Returns:
+            The path written: the page or the GIF.
+        """
+        path = Path(target)
+        if path.suffix.lower() == ".gif":
+            from chainrule.viz.export import write_gif
+
+            return write_gif(self.svgs(renderer=renderer), path, duration=duration)
+        if path.suffix.lower() in (".html", ".htm", ".svg", ".png", ".pdf"):
+            raise ValueError(
+                f"render_steps writes a folder (with index.html) or a .gif, got {path.name!r}"
+            )
+        # frames an earlier version wrote here go; files chainrule did not write stay
+        write_folder(path, {"index.html": self.page(renderer=renderer)})
+        return path / "index.html"
+
+    def _repr_html_(self) -> str:
+        """Jupyter display: the interactive stepper, inline (an ``<iframe srcdoc>``)."""
+        from chainrule.viz.html import iframe
+
+        return iframe(self)
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None, **kwargs: Any
+    ) -> dict[str, str]:
+        """Jupyter display: the stepper as HTML; never a traceback (text if it cannot render)."""
+        bundle = {"text/plain": repr(self)}
+        try:
+            bundle["text/html"] = self._repr_html_()
+        except Exception as error:  # noqa: BLE001 - a display hook must never show a traceback
+            bundle["text/plain"] += f" (not drawn: {error})"
+        return bundle
+
+    def __repr__(self) -> str:
+        names = self.names
+        return (
+            f"<Steps: {len(self.frames)} frames of the backward pass of {names.name(names.root)}>"
+        )
 
 
 def _widest_lines(frames: Sequence[Frame]) -> list[str]:
@@ -216,10 +298,30 @@ def steps(root: Any, *, rankdir: str = "LR", max_nodes: int | None = DEFAULT_MAX
     return Steps(root, rankdir=rankdir, max_nodes=max_nodes)
 
 
-def render_steps(root: Any, outdir: str | os.PathLike[str], *, renderer: str | None = None) -> Path:
-    """Write the backward pass of `root` as SVG frames and a self-contained ``index.html``.
+def render_steps(
+    root: Any,
+    target: str | os.PathLike[str],
+    *,
+    renderer: str | None = None,
+    duration: float = DEFAULT_FRAME_SECONDS,
+) -> Path:
+    """Write the backward pass of `root`: a stepper page for a folder, an animation for a .gif.
+
+    A folder gets one self-contained ``index.html`` (one SVG of the fixed layout, restyled
+    frame by frame by a small script; previous/next/play, a slider, arrow keys, fit to the
+    window, ``#stepN`` addresses). A ``.gif`` gets every frame on the fixed layout, each the
+    same size (for slides).
+
+    Args:
+        root: the output `Value`.
+        target: a folder, or a file ending in ``.gif``.
+        renderer: the Graphviz renderer (see `render.find_renderer`).
+        duration: seconds per GIF frame.
 
     Returns:
-        The path of ``index.html``.
+        The path of ``index.html``, or of the GIF.
+
+    Raises:
+        ValueError: for a target that is neither a folder nor a .gif, or a bad `duration`.
     """
-    return steps(root).render(outdir, renderer=renderer)
+    return steps(root).render(target, renderer=renderer, duration=duration)

@@ -19,6 +19,7 @@ HEADER_FILL = {
 }
 BORDER = {PARAMETER: "#6a4fb3", INPUT: "#3f8f3a", OUTPUT: "#b07d00", INTERMEDIATE: "#8a8a8a"}
 POSITIVE_FILL, NEGATIVE_FILL, NEUTRAL_FILL = "#ffd3c4", "#cfe3fb", "#ffffff"
+POSITIVE_EDGE, NEGATIVE_EDGE = "#e8704e", "#5b9bd5"  # the gradient colours, strong enough for lines
 HIGHLIGHT = "#d1242f"
 ACTIVE = "#e36209"
 EDGE = "#555555"
@@ -50,6 +51,7 @@ def value_label(
     fill: str,
     header: str,
     border: str,
+    extra: list[str] | None = None,
 ) -> str:
     """An HTML-like record: name (and what it is) over ``data …`` over ``grad …``."""
     head = f"<B>{escape_html(title)}</B>"
@@ -61,11 +63,19 @@ def value_label(
     ]
     if grad is not None:
         rows.append(f'<TR><TD BGCOLOR="{fill}">{escape_html(grad)}</TD></TR>')
+    for row in extra or []:
+        rows.append(f'<TR><TD><FONT POINT-SIZE="9">{escape_html(row)}</FONT></TD></TR>')
     return (
         f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" COLOR="{border}">'
         + "".join(rows)
         + "</TABLE>>"
     )
+
+
+def edge_label(lines: list[str]) -> str:
+    """A small two-line label for a weight edge: its value, then its gradient."""
+    body = "<BR/>".join(escape_html(line) for line in lines)
+    return f'<<FONT POINT-SIZE="9">{body}</FONT>>'
 
 
 def text_block(lines: list[str], *, size: int = 12, bold_first: bool = False) -> str:

@@ -22,6 +22,18 @@ _G, _TEXT, _POLYGON, _PATH, _ELLIPSE = (
 )
 
 
+#: The same highlights as CSS classes (``active`` on a node or edge group, ``updated`` on a
+#: record whose gradient changed), for the page that restyles one SVG in the browser.
+HIGHLIGHT_CSS = f"""
+g.node.active ellipse, g.node.active polygon[fill="none"] {{
+  stroke: {style.ACTIVE}; stroke-width: 3; }}
+g.edge.active path, g.edge.active polygon {{ stroke: {style.ACTIVE}; stroke-width: 2.5; }}
+g.edge.active polygon {{ fill: {style.ACTIVE}; }}
+g.node.updated text.grad {{ font-weight: bold; }}
+g.node.updated .grad-cell {{ stroke: {style.ACTIVE}; stroke-width: 1.5; }}
+"""
+
+
 @dataclass
 class FrameStyle:
     """What one frame changes in the layout's SVG (keys are DOT node and edge ids)."""
@@ -64,7 +76,9 @@ def _set_grad(group: ElementTree.Element, text: str, fill: str | None, updated: 
     label = texts[-1]
     cell = polygons[-1] if len(polygons) > 1 else None
     label.text = text
+    label.set("class", "grad")  # how the page finds the cell to restyle
     if cell is not None:
+        cell.set("class", "grad-cell")
         if fill is not None:
             cell.set("fill", fill)
         xs = [float(point.split(",")[0]) for point in cell.get("points", "").split()]

@@ -21,12 +21,12 @@ def test_train_prints_one_summary_line(run):
     assert "accuracy" in lines[0]
 
 
-@pytest.mark.parametrize("path", ["--batched", "--scalar"])
-def test_train_saves_a_model_that_loads(run, workdir, path):
+@pytest.mark.parametrize("path, kind", [("--batched", nn.batched.MLP), ("--scalar", nn.MLP)])
+def test_train_saves_a_model_that_loads(run, workdir, path, kind):
     result = run("train", *TINY, path, "-o", "model.json")
     assert result.exit_code == 0, result.output
     model = nn.load(workdir / "model.json")
-    assert isinstance(model, nn.MLP) and model.nouts == [4, 1]
+    assert type(model) is kind and model.nouts == [4, 1]  # saved as trained
     assert str(workdir / "model.json") in result.stdout
 
 
@@ -34,7 +34,8 @@ def test_scalar_and_batched_training_agree(run, workdir):
     run("train", *TINY, "--scalar", "-o", "scalar.json")
     run("train", *TINY, "--batched", "-o", "batched.json")
     scalar, batched = nn.load(workdir / "scalar.json"), nn.load(workdir / "batched.json")
-    for a, b in zip(scalar.parameters(), batched.parameters()):
+    assert len(scalar.parameters()) == len(batched.to_scalar().parameters()) == 17
+    for a, b in zip(scalar.parameters(), batched.to_scalar().parameters()):
         assert a.data == pytest.approx(b.data, rel=1e-7, abs=1e-8)
 
 
@@ -150,6 +151,27 @@ def test_graph_collapse_neuron_draws_layers(run, workdir, model_file):
     assert "neuron 3" in (workdir / "graph.svg").read_text()
 
 
+def test_graph_draws_the_loss_highlight_and_weight_gradients(run, workdir, model_file):
+    result = run(
+        "graph", model_file, "--input", "0.5,-0.2", "--target", "1", "--loss", "bce_with_logits",
+        "--collapse", "neuron", "--highlight", "layers.0.neurons.1.w.0", "--edge-labels",
+        "-o", "m.gv",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    source = (workdir / "m.gv").read_text()
+    assert "Chain rule for w₀[0.1] (layers.0.neurons.1.w.0)" in source
+    assert "exp" in source and "log" in source  # the loss is drawn after the output
+    assert "<BR/>grad " in source  # --edge-labels: each weight edge carries its value and grad
+    layer = run("graph", model_file, "--input", "0.5,-0.2", "--collapse", "layer", "-o", "l.gv")
+    assert layer.exit_code == 0 and "<B>layer 1</B>" in (workdir / "l.gv").read_text()
+
+
+def test_graph_too_big_names_the_collapse_flag(run, user_error, workdir):
+    run("train", "--hidden", "64,64", "--epochs", "1", "-o", "big.json")
+    line = user_error(run("graph", "big.json", "--input", "0.5,-0.2"), 2, "--collapse neuron")
+    assert "collapse=" not in line and "max_nodes" not in line
+
+
 def test_graph_of_a_model_with_several_outputs(run, workdir):
     run("train", "--dataset", "blobs", *TINY, "-o", "blobs.json")
     result = run("graph", "blobs.json", "--input", "1,2", "--output-index", "2", "-o", "b.gv")
@@ -163,7 +185,10 @@ def test_graph_of_a_model_with_several_outputs(run, workdir):
         (["--input", "0.5,x"], 2, ["--input", "'x'"]),
         (["--input", "0.5,inf"], 2, ["finite"]),
         (["--input", "1,2", "--output-index", "1"], 2, ["1 outputs"]),
-        (["--input", "1,2", "--collapse", "layer"], 2, ["layer"]),
+        (["--input", "1,2", "--collapse", "layers"], 2, ["--collapse", "layers"]),
+        (["--input", "1,2", "--loss", "mse"], 2, ["--loss needs --target"]),
+        (["--input", "1,2", "--highlight", "w"], 2, ["--highlight", "no parameter 'w'"]),
+        (["--input", "1,2", "--target", "nan"], 2, ["--target"]),
         ([], 2, ["--input"]),
     ],
 )

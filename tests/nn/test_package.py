@@ -9,7 +9,7 @@ import chainrule.nn as nn
 
 PUBLIC = """Module Neuron Layer MLP relu leaky_relu sigmoid tanh gelu softmax linear get_activation
 mse mae bce bce_with_logits cross_entropy hinge SGD RMSProp RMSprop Adam AdamW StepLR
-ExponentialLR CosineAnnealingLR fit save load data""".split()
+ExponentialLR CosineAnnealingLR fit save load data to_torch from_torch""".split()
 
 
 def test_public_names_are_exported():

@@ -11,8 +11,10 @@ import pytest
 from chainrule import Value
 from chainrule.engine.tensor import Tensor
 from chainrule.nn import MLP
-from chainrule.viz import draw
+from chainrule.viz import draw, routes
 from chainrule.viz.format import format_number
+from chainrule.viz.naming import GraphNames
+from chainrule.viz.scene import Scene
 from tests.viz.svg_helpers import SVG, groups, parse
 
 XLINK_TITLE = "{http://www.w3.org/1999/xlink}title"
@@ -114,8 +116,8 @@ def test_collapsed_neurons_are_drawn_in_order(sizes: list[int], rankdir: str):
 def test_full_model_graph_draws_neurons_in_order(
     sizes: list[int], check_weights: bool, rankdir: str
 ):
-    # Weights whose products join the sum later sit on later ranks: only a neuron whose
-    # weights share a rank (up to three inputs here) is sure to list them in order.
+    # The inputs' weights are checked: a later layer's weights hang off the previous layer's
+    # outputs, which crossing minimisation orders by the neurons, not by the weights.
     model = MLP(2, sizes, activation="tanh", seed=0)
     loss = mlp_loss(model)
     loss.backward()
@@ -130,10 +132,10 @@ def test_full_model_graph_draws_neurons_in_order(
     for group in groups(root, "node").values():
         link = group.find(f".//{SVG}a")
         title = "" if link is None else link.get(XLINK_TITLE, "")
-        match = re.fullmatch(r"(layers\.\d+\.neurons\.\d+)\.w\.(\d+)", title)
+        match = re.fullmatch(r"(layers\.0\.neurons\.\d+)\.w\.(\d+)", title)
         if match:
             weights.setdefault(match.group(1), []).append((_centre(group), int(match.group(2))))
-    assert len(neurons) == len(sizes) and len(weights) == sum(sizes)
+    assert len(neurons) == len(sizes) and len(weights) == sizes[0]
     for kind, found in (("neurons", neurons), ("weights", weights if check_weights else {})):
         for group, indices in _reading_order(found, rankdir).items():
             assert indices == sorted(indices), f"{kind} of {group} read {indices} ({rankdir})"
@@ -174,17 +176,119 @@ def test_highlight_with_collapsed_neurons_marks_the_neurons_on_the_path():
     on_path = f"v{neurons['layers.0.neurons.1']}", f"v{neurons['layers.1.neurons.0']}"
     off_path = f"v{neurons['layers.0.neurons.0']}", f"v{neurons['layers.1.neurons.0']}"
     assert on_path in red and off_path not in red
-    # the ReLU's local derivative is a factor in parentheses, not "w · 1 if z > 0 else 0 · 1"
-    assert "(1 if z[0.1] &gt; 0 else 0)" in source
+    assert "via 0.1 → 1.0" in source  # the caption follows the drawn neurons
 
 
-def test_highlight_in_a_deep_model_sums_the_paths_without_writing_each():
+def _caption(source: str) -> list[str]:
+    caption = re.search(r"label=<<FONT POINT-SIZE=\"12\">(.*?)</FONT>", source).group(1)
+    return [re.sub("<[^>]+>", "", line) for line in caption.split('<BR ALIGN="LEFT"/>')]
+
+
+@pytest.mark.parametrize("collapse", [None, "neuron"])
+def test_highlight_in_a_deep_model_sums_the_paths_and_names_the_largest(collapse):
     model = MLP(2, [4, 4, 4, 1], activation="tanh", seed=1)
     loss = mlp_loss(model)
     loss.backward()
     weight = model.layers[0].neurons[0].w[0]
-    source = draw(loss, collapse="neuron", highlight=weight).source
-    caption = re.search(r"label=<<FONT POINT-SIZE=\"12\">(.*?)</FONT>", source).group(1)
-    lines = caption.split('<BR ALIGN="LEFT"/>')
-    assert "sum over 16 paths" in lines[1] and "path 1" not in caption
-    assert lines[2] == f"= {format_number(weight.grad)}"
+    lines = _caption(draw(loss, collapse=collapse, highlight=weight).source)
+    # one path per neuron of each later layer: 4 · 4 · 1, each of (out − 1)² once
+    assert (
+        lines[1]
+        == f"∂L/∂w₀[0.0] = sum over 16 paths through the neurons = {format_number(weight.grad)}"
+    )
+    terms = [line for line in lines if " via 0.0 → " in line]
+    assert len(terms) == 3 and all(line.endswith(" → 3.0") for line in terms)
+    values = [float(line.split()[0].replace("−", "-")) for line in terms]
+    assert values == sorted(values, key=abs, reverse=True)
+    rest = float(lines[-2].split()[0].replace("−", "-"))
+    assert "from the other paths" in lines[-2]
+    assert sum(values) + rest == pytest.approx(weight.grad, rel=1e-3, abs=1e-6)
+
+
+def test_summary_terms_are_the_products_along_the_neurons():
+    # 2 → 1 → 1 with known weights: one route, ∂L/∂w = 2(o − 1)·f'(z₁)·w₁·f'(z₀)·x
+    model = MLP(1, [1, 1], activation="tanh", seed=0)
+    out = model([0.5])
+    loss = (out - 1.0) ** 2
+    loss.backward()
+    weight = model.layers[0].neurons[0].w[0]
+    summary = routes.summarize(Scene(GraphNames(loss), collapse="neuron", show_grad=True), weight)
+    assert summary.count == 1 and summary.total == pytest.approx(weight.grad, rel=1e-12)
+    assert summary.largest == [(pytest.approx(weight.grad, rel=1e-12), "0.0 → 1.0")]
+
+
+def test_the_caption_is_never_wider_than_the_picture():
+    model = MLP(2, [4, 4, 1], activation="tanh", seed=0)
+    loss = mlp_loss(model)
+    loss.backward()
+    weight = model.layers[0].neurons[2].w[1]
+    for collapse in ("neuron", "layer"):
+        root = parse(draw(loss, collapse=collapse, highlight=weight).pipe("svg"))
+        width = float(root.get("width", "0pt").removesuffix("pt"))
+        shapes = [
+            _centre(group)[0]
+            for group in groups(root, "node").values()
+            if group.find(f".//{SVG}polygon") is not None  # not the invisible column anchors
+        ]
+        caption = [t for t in root.iter(f"{SVG}text") if "Chain rule" in (t.text or "")]
+        assert caption, collapse
+        # the drawing (not the caption) decides the width: nodes reach across most of it
+        assert max(shapes) - min(shapes) > 0.6 * width, collapse
+
+
+def _weight_edges(source: str) -> dict[str, tuple[str, float]]:
+    """Weight edges of a collapsed graph by weight label: (colour, pen width)."""
+    found = {}
+    for line in source.splitlines():
+        match = re.search(
+            r'_w\d+ tooltip="([^ ]+) = [^"]*" color="([^"]+)" penwidth=([\d.]+)', line
+        )
+        if match:
+            found[match.group(1)] = (match.group(2), float(match.group(3)))
+    return found
+
+
+def test_collapsed_weights_are_edges_coloured_by_sign_and_sized_by_magnitude():
+    model = MLP(2, [4, 4, 1], activation="tanh", seed=3)
+    loss = mlp_loss(model)
+    loss.backward()
+    source = draw(loss, collapse="neuron").source
+    found = _weight_edges(source)
+    named = dict(model.named_parameters())
+    weights = {name: named[name] for name in named if ".w." in name}
+    assert sorted(found) == sorted(weights)  # one edge per weight, none for the biases
+    largest = max(abs(w.grad) for w in weights.values())
+    for name, weight in weights.items():
+        colour, width = found[name]
+        assert colour == ("#e8704e" if weight.grad > 0 else "#5b9bd5"), name
+        assert width == pytest.approx(0.6 + 3.4 * abs(weight.grad) / largest, abs=0.006)
+    # each weight's value and gradient is written in its neuron (few inputs) and its tooltip
+    w = model.layers[1].neurons[2].w[3]
+    assert f"w₃ {format_number(w.data)} · grad {format_number(w.grad)}" in source
+    assert f"layers.1.neurons.2.w.3 = {format_number(w.data)}, ∂L/∂w = " in source
+    b = model.layers[0].neurons[1].b
+    assert f"b {format_number(b.data)} · grad {format_number(b.grad)}" in source
+    labelled = draw(loss, collapse="neuron", edge_labels=True).source
+    assert f"w₃ {format_number(w.data)}<BR/>grad {format_number(w.grad)}" in labelled
+
+
+def test_collapse_layer_draws_one_node_per_layer_with_a_gradient_summary():
+    model = MLP(2, [16, 16, 1], activation="relu", seed=0)
+    loss = mlp_loss(model)
+    loss.backward()
+    diagram = draw(loss, collapse="layer")
+    source = diagram.source
+    assert re.findall(r"<B>layer (\d+)</B>", source) == ["0", "1", "2"]
+    assert "16 × relu(w·x + b)" in source and "16 → 16, 272 parameters" in source
+    grads = [
+        w.grad
+        for name, w in model.named_parameters()
+        if name.startswith("layers.1.") and ".w." in name
+    ]
+    low, high = min(grads), max(grads)
+    assert f"[{format_number(low)}, {format_number(high)}]" in source
+    largest = max(grads, key=abs)
+    assert f"largest {format_number(largest)}" in source
+    assert diagram.node_count < 20
+    svg = diagram.pipe("svg")
+    assert svg.count(b'class="node"') == diagram.node_count
