@@ -30,6 +30,7 @@ bench: venv
 	$(BIN)/python benchmarks/scalar.py
 	$(BIN)/python benchmarks/train_moons.py
 	$(BIN)/python benchmarks/batched.py
+	$(BIN)/python benchmarks/gpt.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -1,8 +1,9 @@
-"""Shared by the demos: the ``--out DIR`` option and the output folder, nothing else."""
+"""Shared by the demos: the ``--out DIR`` option (and a demo's own options), the output folder."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -16,6 +17,15 @@ def output_dir(script: str, description: str) -> Path:
     Returns:
         The folder the demo writes its pictures to.
     """
+    return parse_options(script, description)[0]
+
+
+def parse_options(
+    script: str,
+    description: str,
+    options: Callable[[argparse.ArgumentParser], None] | None = None,
+) -> tuple[Path, argparse.Namespace]:
+    """`output_dir`, plus the demo's own options (added to the parser by `options`)."""
     name = Path(script).stem
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument(
@@ -24,6 +34,8 @@ def output_dir(script: str, description: str) -> Path:
         default=Path("out") / name,
         help=f"folder for the pictures (default: out/{name})",
     )
-    folder = parser.parse_args().out
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    if options is not None:
+        options(parser)
+    arguments = parser.parse_args()
+    arguments.out.mkdir(parents=True, exist_ok=True)
+    return arguments.out, arguments

@@ -42,14 +42,18 @@ DEMOS: dict[str, tuple[list[str], list[str]]] = {
         ["L = 6.25", "∂L/∂θ1 = 15, ∂L/∂θ2 = −5", "steps/index.html"],
     ),
     "08_computational_graph.py": (
-        ["forward_1_product.png", "forward_2_sum.png", "backward.png", "backward.svg"]
-        + ["steps/index.html"],
-        ["∂y/∂w = -2 (= x), ∂y/∂x = 3 (= w), ∂y/∂q = 1"],
+        ["forward_0.png", "forward_1.png", "forward_2.png", "backward.png", "backward.svg"]
+        + ["steps/index.html", "forward_steps/index.html"],
+        ["∂y/∂w = -2 (= x), ∂y/∂x = 3 (= w), ∂y/∂q = 1", "records ∂m/∂w = x = −2, ∂m/∂x = w = 3"],
     ),
     "09_universal_approximation.py": (["universal_approximation.png"], ["final MSE"]),
     "10_classifier.py": (
         ["loss_curve.png", "decision_boundary.png", "one_sample_graph.svg", "one_sample_graph.png"],
         ["% → 100%"],
+    ),
+    "11_gpt.py": (
+        ["attention_head.svg", "attention_head.png"],
+        ["4192 Values", "step    3 / 3: loss", "samples at temperature 0.5", "attention head 0"],
     ),
     "12_beyond_gradient_descent.py": (
         ["beyond_gradient_descent.png", "dL_dtheta1.svg", "dL_dtheta1.png"],
@@ -62,6 +66,9 @@ DEMOS: dict[str, tuple[list[str], list[str]]] = {
         ],
     ),
 }
+
+#: Options that keep a demo short in the test suite.
+ARGUMENTS: dict[str, list[str]] = {"11_gpt.py": ["--steps", "3"]}
 
 
 def check_file(path: Path) -> None:
@@ -83,7 +90,7 @@ def test_demo_runs_and_writes_its_files(script: str, tmp_path: Path) -> None:
     out = tmp_path / "pictures"
     # Run from the temporary folder, so that a demo ignoring --out would not write in the repo.
     result = subprocess.run(
-        [sys.executable, str(path), "--out", str(out)],
+        [sys.executable, str(path), "--out", str(out), *ARGUMENTS.get(script, [])],
         cwd=tmp_path,
         capture_output=True,
         text=True,

@@ -158,7 +158,8 @@ def render(
     short_help="Step through the backward pass of EXPR (HTML page, or GIF).",
     epilog="\b\nExamples:\n  chainrule steps\n"
     "  chainrule steps 'sigmoid(w*x)' --set w=-1 --set x=3 -o sigmoid-steps\n"
-    "  chainrule steps --gif backprop.gif --duration 2",
+    "  chainrule steps --gif backprop.gif --duration 2\n"
+    "  chainrule steps --forward -o forward-steps",
 )
 @expression_arguments
 @click.option(
@@ -183,6 +184,7 @@ def render(
     help="Seconds per GIF frame.",
 )
 @click.option("--rankdir", type=click.Choice(["LR", "TB"]), default="LR", show_default=True)
+@click.option("--forward", is_flag=True, help="Step through the forward pass, op by op.")
 def steps(
     expr: str | None,
     pairs: tuple[str, ...],
@@ -190,8 +192,9 @@ def steps(
     gif: str | None,
     duration: float,
     rankdir: str,
+    forward: bool,
 ) -> None:
-    """Write the backward pass of EXPR as a page to step through (index.html), or a GIF."""
+    """Write the backward (or forward) pass of EXPR as a page to step through, or a GIF."""
     from chainrule.viz.steps import steps as backward_steps
 
     target = outdir if gif is None else gif
@@ -200,7 +203,9 @@ def steps(
     require_folder(target)  # the folder itself is created, but not missing parents
     root, _ = expression(expr, pairs)
     with user_errors():
-        frames = backward_steps(root, rankdir=rankdir)
+        frames = backward_steps(
+            root, rankdir=rankdir, direction="forward" if forward else "backward"
+        )
     with user_errors(), failures(f"cannot write {target}"):
         written = frames.render(target, duration=duration)
     click.echo(f"{'open' if gif is None else 'wrote'} {written.resolve()}")

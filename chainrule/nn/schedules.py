@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from chainrule.nn.optim import Optimizer
+
+class Optimizer(Protocol):
+    """What a schedule needs of an optimizer: the learning rate it reads and sets (a protocol,
+    so that this module does not import `chainrule.nn.optim`, which re-exports it)."""
+
+    lr: float
 
 
 class LRScheduler:

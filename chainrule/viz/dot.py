@@ -18,7 +18,7 @@ from chainrule.engine.mode import collector_paused
 from chainrule.viz import routes, style
 from chainrule.viz.chain import chain_rule_lines
 from chainrule.viz.diagram import Diagram
-from chainrule.viz.format import BLANK, format_data
+from chainrule.viz.format import BLANK, format_data, visible
 from chainrule.viz.model import neuron_index, role_text
 from chainrule.viz.naming import GraphNames, is_constant
 from chainrule.viz.scene import COLLAPSE_MODES, Edge, Group, Scene
@@ -112,6 +112,12 @@ def find_node(names: GraphNames, wanted: Any) -> Any:
     """
     if isinstance(wanted, str):
         matches = [node for node in names.order if node.label == wanted]
+        if len(matches) > 1:
+            which = ", ".join(names.name(node) for node in matches)
+            raise ValueError(
+                f"{len(matches)} values are labelled {wanted!r} ({which}): pass the Value itself "
+                "or one of these names"
+            )
         if not matches:
             matches = [n for n in names.order if not is_constant(n) and names.name(n) == wanted]
         if not matches:
@@ -213,7 +219,10 @@ def _notes(scene: Scene, highlight: Any, grads: dict[int, Any] | None) -> str:
         lines.extend(_chain_rule_caption(scene, highlight))
     if scene.show_grad and not scene.backward_ran and grads is None:
         lines.append(f"backward() has not run yet: gradients are blank ({BLANK}), not zero")
-    legend = style.legend(scene.show_grad, scene.names.name(scene.names.root))
+    roles = {scene.names.role(node) for node in scene.drawn}
+    if scene.groups:  # a collapsed neuron is drawn in the parameters' colour
+        roles.add("parameter")
+    legend = style.legend(scene.show_grad, scene.names.name(scene.names.root), roles=roles)
     if not lines:
         return f'<<FONT POINT-SIZE="10">{legend}</FONT>>'
     bold = highlight is not None or title is not None
@@ -251,6 +260,9 @@ _OP_STYLE = (
 
 
 def _quote(text: str) -> str:
+    """A DOT double-quoted string; control characters are shown as escapes (``\\n``)."""
+    if not text.isprintable():
+        text = visible(text)
     if "\\" in text or '"' in text:
         text = text.replace("\\", "\\\\").replace('"', '\\"')
     return '"' + text + '"'
@@ -352,7 +364,8 @@ def _weight_rows(scene: Scene, group: Group, grads: dict[int, Any] | None) -> li
         rows = []
         for weight, grad in zip(weights, values):
             text = f"{scene.display_name(weight)} {format_data(weight.data)}"
-            rows.append(text + (f" · {style.grad_text(grad)}" if scene.show_grad else ""))
+            shown = scene.show_grad and (grads is None or isinstance(grad, float))
+            rows.append(text + (f" · {style.grad_text(grad)}" if shown else ""))
         return rows
     if not scene.show_grad or any(not isinstance(v, float) for v in values):
         return [f"{len(weights)} weights in {_range([w.data for w in weights])}"]
@@ -366,8 +379,8 @@ def _bias_row(scene: Scene, group: Group, grads: dict[int, Any] | None) -> list[
         node = names.order[member]
         if node.label == f"{group.key}.b":
             text = f"b {format_data(node.data)}"
-            if scene.show_grad:
-                grad = scene.grad_value(node) if grads is None else grads.get(member)
+            grad = scene.grad_value(node) if grads is None else grads.get(member)
+            if scene.show_grad and (grads is None or isinstance(grad, float)):
                 text += f" · {style.grad_text(grad)}"
             return [text]
     return []
@@ -508,10 +521,7 @@ class WeightStyle:
 def _edge_line(
     scene: Scene, edge: Edge, edge_labels: bool, marked: set[int], weights: WeightStyle
 ) -> str:
-    suffix = "" if edge.position is None else f"_{edge.position}"
-    if edge.weight is not None:
-        suffix = f"_w{edge.weight}"
-    attributes = [f"id=e_{edge.tail}_{edge.head}{suffix}"]
+    attributes = [f"id={edge.id}"]
     is_op_edge = edge.tail.startswith("op")
     # the value the edge leaves: opN → vN carries N; vC → opN (or → a collapsed neuron) C
     on_path = int(edge.tail[2:] if is_op_edge else edge.tail[1:]) in marked

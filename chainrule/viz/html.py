@@ -12,14 +12,32 @@ from __future__ import annotations
 import html
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol
 from xml.etree import ElementTree
 
 from chainrule.viz import style
+from chainrule.viz.naming import GraphNames
 from chainrule.viz.svgframes import HIGHLIGHT_CSS, SVG_NS, FrameStyle, restyle
 
-if TYPE_CHECKING:
-    from chainrule.viz.steps import Steps
+
+class _Frame(Protocol):
+    @property
+    def formulas(self) -> Sequence[str]: ...
+
+
+class Steps(Protocol):
+    """What the page reads of `chainrule.viz.steps.Steps` (a protocol, so that this module
+    does not import the one that imports it)."""
+
+    names: GraphNames
+
+    def __iter__(self) -> Iterator[_Frame]: ...
+
+    def frame_style(self, frame: Any) -> FrameStyle: ...
+
+    def layout_svg(self, *, renderer: str | None = None) -> str: ...
+
 
 #: Small graphs are enlarged up to this factor when fitted to the window.
 MAX_SCALE = 2.0

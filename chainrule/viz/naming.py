@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import re
 import string
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 from chainrule.engine import graph
 from chainrule.engine.higher import derivative_name
 from chainrule.engine.ops import op_info
-from chainrule.viz.format import format_constant, format_number, subscript
+from chainrule.viz.format import format_constant, format_number, subscript, visible
 from chainrule.viz.model import ModelLayout, is_constant
 
-__all__ = ["GraphNames", "is_constant", "role", "softmax_index"]
+__all__ = ["GraphNames", "fill_op", "is_constant", "role", "softmax_index"]
 
 PARAMETER, INPUT, CONSTANT, OUTPUT, INTERMEDIATE = (
     "parameter",
@@ -61,6 +62,12 @@ def _check_root(root: Any) -> None:
     )
 
 
+def _repeated_labels(labels: Iterator[str | None]) -> set[str]:
+    """The labels that more than one value of the graph carries."""
+    counts = Counter(label for label in labels if label is not None)
+    return {label for label, count in counts.items() if count > 1}
+
+
 def _generic_names(count: int, taken: set[str]) -> Iterator[str]:
     """Names for `count` unlabelled values: letters while they last, else v₁, v₂ …
 
@@ -97,6 +104,7 @@ class GraphNames:
         self.root = root
         self.order: list[Any] = graph.topological_order(root)
         self.index: dict[Any, int] = {node: i for i, node in enumerate(self.order)}
+        self._softmax_indices: dict[Any, int] = {}
         self.model = ModelLayout(self.order, self.index)
         qualified = self._model_names()
         labels = [node.label for node in self.order if node.label is not None]
@@ -113,12 +121,20 @@ class GraphNames:
             and i not in qualified
         ]
         letters = _generic_names(len(generic), taken)
+        repeated = _repeated_labels(
+            node.label for i, node in enumerate(self.order) if i not in qualified
+        )
+        seen: dict[str, int] = {}
         self._names: list[str] = []
         for i, node in enumerate(self.order):
             if i in qualified:
                 self._names.append(qualified[i])
-            elif node.label is not None:
-                self._names.append(node.label)
+            elif node.label is not None and node.label in repeated:
+                # two values with one label: w#1, w#2 … in creation order, never a bare w
+                seen[node.label] = seen.get(node.label, 0) + 1
+                self._names.append(f"{visible(node.label)}#{seen[node.label]}")
+            elif node.label is not None:  # control characters shown as escapes (a\\nb)
+                self._names.append(visible(node.label))
             elif node is root:
                 self._names.append(root_name)
             elif is_constant(node):
@@ -147,7 +163,7 @@ class GraphNames:
         """The node's label when its name is a short form of it (``layers.1.neurons.0.w.1``
         for ``w₁[1.0]``), else its name."""
         name = self.name(node)
-        return node.label if node.label is not None and node.label != name else name
+        return visible(node.label) if node.label is not None and node.label != name else name
 
     def id(self, node: Any) -> int:
         """The node's index in creation order."""
@@ -173,11 +189,7 @@ class GraphNames:
 
     def one_op(self, node: Any) -> str:
         """The node's op over its operands' names: ``a·x``, ``tanh(e)``."""
-        operands = [self.name(child) for child in node.children]
-        text = _fill(op_info(node.op).text, operands)
-        if node.op in _SOFTMAX_OPS:
-            text += f"[{softmax_index(node)}]"
-        return text
+        return fill_op(node, [self.name(child) for child in node.children])
 
     def _build_expressions(self) -> list[tuple[str, int]]:
         # Children come first in creation order, so one forward pass builds every text.
@@ -233,17 +245,32 @@ class GraphNames:
 
     def _softmax_formula(self, node: Any, position: int, expand: bool) -> str:
         """∂s_i/∂x_j = s_i·(δ_ij − s_j) (softmax) or δ_ij − s_j (log-softmax), i and j filled in."""
-        i, j = softmax_index(node), position
+        i, j = self._softmax_index(node), position
         own = self._operand_text(node, expand)[0] if node.op == "softmax" else subscript(f"s{i}")
         other = subscript(f"s{j}")
         if node.op == "softmax":
             return f"{own}·(1 − {own})" if i == j else f"−{own}·{other}"
         return f"1 − {other}" if i == j else f"−{other}"
 
+    def _softmax_index(self, node: Any) -> int:
+        """`softmax_index`, remembered: it scans all n operands, and each of them asks."""
+        cache = self._softmax_indices
+        if node not in cache:
+            cache[node] = softmax_index(node)
+        return cache[node]
+
     def _operand_text(self, node: Any, expand: bool) -> tuple[str, int]:
         if expand:
             return self._expressions[self.index[node]]
         return self._names[self.index[node]], _LEAF_PRECEDENCE
+
+
+def fill_op(node: Any, operands: list[str]) -> str:
+    """The node's op written over the given operand texts: ``a·x``, ``tanh(e)``, ``s[1]``."""
+    text = _fill(op_info(node.op).text, operands)
+    if node.op in _SOFTMAX_OPS:
+        text += f"[{softmax_index(node)}]"
+    return text
 
 
 def softmax_index(node: Any) -> int:
@@ -260,7 +287,22 @@ def _wrap(text: tuple[str, int], precedence: int, right: bool) -> str:
     return body
 
 
+_SUPERSCRIPTS = str.maketrans("0123456789−-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻")
+
+
+def superscript_power(exponent: str) -> str | None:
+    """``²`` for the exponent ``2`` (small whole numbers read as superscripts), else None."""
+    text = exponent.replace("−", "-")
+    if text.lstrip("-").isdigit() and len(text) <= 3:
+        return exponent.translate(_SUPERSCRIPTS)
+    return None
+
+
 def _fill(template: str, operands: list[str]) -> str:
+    if template == "{a}^{b}" and len(operands) == 2:
+        raised = superscript_power(operands[1])
+        if raised is not None:  # c² rather than c^2
+            return operands[0] + raised
     if "{b}" in template and len(operands) >= 2:
         return template.format(a=operands[0], b=operands[1])
     return template.replace("{a}", ", ".join(operands) if len(operands) > 1 else operands[0])
@@ -296,7 +338,9 @@ def _power_rule(exponent: float, base: tuple[str, int]) -> str:
     if exponent == 2:
         joiner = "" if (wrapped.startswith("(") or _is_short_symbol(body)) else "·"
         return f"2{joiner}{wrapped}"
-    return f"{n}·{wrapped}^{format_number(exponent - 1)}"
+    power = format_number(exponent - 1)
+    raised = superscript_power(power)
+    return f"{n}·{wrapped}{raised}" if raised is not None else f"{n}·{wrapped}^{power}"
 
 
 def _is_short_symbol(text: str) -> bool:

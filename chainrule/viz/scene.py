@@ -34,6 +34,14 @@ class Edge(NamedTuple):
     position: int | None
     weight: int | None = None
 
+    @property
+    def id(self) -> str:
+        """The edge's DOT id: ``e_v3_op5_1`` (operand 1 of op 5), ``e_v3_v9_w4`` (weight 4)."""
+        if self.weight is not None:
+            return f"e_{self.tail}_{self.head}_w{self.weight}"
+        suffix = "" if self.position is None else f"_{self.position}"
+        return f"e_{self.tail}_{self.head}{suffix}"
+
 
 @dataclass
 class Group:

@@ -89,14 +89,14 @@ def text_block(lines: list[str], *, size: int = 12, bold_first: bool = False) ->
     return f'<<FONT POINT-SIZE="{size}">{"".join(parts)}</FONT>>'
 
 
-def legend(show_grad: bool, root_name: str = "L") -> str:
-    """One line that decodes the colours."""
+def legend(show_grad: bool, root_name: str = "L", *, roles: set[str] | None = None) -> str:
+    """One line that decodes the colours of the roles present (all when `roles` is None)."""
     # "raises L" reads well; a model's "raises out[2.0]" looks like a number: say "the output".
     name = escape_html(root_name) if root_name.isidentifier() else "the output"
     swatches = [
-        f'<FONT COLOR="{BORDER[PARAMETER]}">■</FONT> parameter',
-        f'<FONT COLOR="{BORDER[INPUT]}">■</FONT> input',
-        f'<FONT COLOR="{BORDER[OUTPUT]}">■</FONT> output',
+        f'<FONT COLOR="{BORDER[role]}">■</FONT> {role}'
+        for role in (PARAMETER, INPUT, OUTPUT)
+        if roles is None or role in roles
     ]
     if show_grad:
         swatches.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from chainrule.engine.higher import derivative_name
@@ -12,9 +13,16 @@ from chainrule.viz.naming import CONSTANT, GraphNames, is_constant
 from chainrule.viz.steps import replay
 
 MAX_FORWARD_LINES = 200
+#: explain() refuses graphs of more values than this unless told otherwise: its text has
+#: about three lines per value (linear, but 10⁵ values are 3·10⁵ lines and tens of seconds).
+MAX_EXPLAIN_NODES = 10_000
+#: The chain rule for `wrt` is written path by path up to these sizes; past them, the
+#: number of paths and their sum (paths can be exponentially many, or n of length n).
+MAX_CHAIN_PATHS = 64
+MAX_CHAIN_FACTORS = 2_000
 
 
-def explain(root: Any, wrt: Any = None) -> str:
+def explain(root: Any, wrt: Any = None, *, max_nodes: int | None = MAX_EXPLAIN_NODES) -> str:
     """Tell the forward pass, every backward step and the resulting gradients as text.
 
     Uses the same names as the diagrams (unlabelled values are ``a, b, c …`` in creation
@@ -23,14 +31,17 @@ def explain(root: Any, wrt: Any = None) -> str:
 
     Args:
         root: the output `Value`.
-        wrt: a leaf (or its label): also write the chain rule for ∂root/∂wrt path by path.
+        wrt: a leaf (or its label): also write the chain rule for ∂root/∂wrt path by path
+            (when there are at most 64 paths of 2000 factors in all; else their number and sum).
+        max_nodes: refuse graphs of more values than this (None: no limit).
 
     Returns:
         The text, lines separated by newlines.
 
     Raises:
         TypeError: if `root` is not a `Value`.
-        ValueError: if `wrt` is not in the graph, or `root` does not require grad.
+        ValueError: if `wrt` is not in the graph, `root` does not require grad, or the graph
+            has more than `max_nodes` values.
 
     >>> from chainrule import Value
     >>> w = Value(3.0, label="w"); x = Value(2.0, label="x", requires_grad=False)
@@ -38,6 +49,11 @@ def explain(root: Any, wrt: Any = None) -> str:
     ∂L/∂w = ∂L/∂a · ∂a/∂w = 1 · x = 1 · 2 = 2
     """
     names = GraphNames(root)
+    if max_nodes is not None and len(names.order) > max_nodes:
+        raise ValueError(
+            f"the graph has {len(names.order)} values, more than max_nodes={max_nodes}: "
+            "explain a smaller graph, or pass a larger max_nodes= (None: no limit)"
+        )
     leaf = find_node(names, wrt) if wrt is not None else None
     frames = replay(names)
     lines = _model_legend(names)
@@ -58,12 +74,14 @@ def explain(root: Any, wrt: Any = None) -> str:
     if leaf is not None:
         lines.append("")
         lines.append(f"Chain rule for {names.name(leaf)}{_full_name(names, leaf)}:")
-        chain = chain_rule_lines(names, leaf)
+        chain = chain_rule_lines(
+            names, leaf, max_paths=MAX_CHAIN_PATHS, max_factors=MAX_CHAIN_FACTORS
+        )
         lines.append(" ".join(chain) if len(chain) <= 3 else "\n".join(chain))
     return "\n".join(lines)
 
 
-def _gradient_lines(names: GraphNames, final: dict[int, Any]) -> list[str]:
+def _gradient_lines(names: GraphNames, final: Mapping[int, Any]) -> list[str]:
     """∂L/∂leaf for every leaf that needs a gradient, a model's full labels in a column."""
     root_name = names.name(names.root)
     leaves = [node for node in names.order if not node.children and node.requires_grad]
@@ -90,7 +108,9 @@ def _model_legend(names: GraphNames) -> list[str]:
     examples = [
         node
         for node in names.order
-        if not node.children and names.full_name(node) != names.name(node)
+        if not node.children
+        and names.full_name(node) != names.name(node)
+        and names.id(node) in names.model.places
     ]
     if not examples:
         return []

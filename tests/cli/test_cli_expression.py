@@ -165,7 +165,7 @@ def test_gradcheck_mismatch_exits_1(run, user_error):
 
 def test_set_overrides_the_example(run):
     result = run("explain", "--set", "θ1=1")
-    assert "L = (θ1·θ2·x − y)^2 = 16" in result.stdout  # (1·−1.5·2 − 1)² = 16
+    assert "L = (θ1·θ2·x − y)² = 16" in result.stdout  # (1·−1.5·2 − 1)² = 16
 
 
 @pytest.mark.parametrize(

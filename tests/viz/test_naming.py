@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from chainrule import Value
 from chainrule.nn import MLP, bce_with_logits
 from chainrule.viz import draw, explain, steps
@@ -104,3 +106,34 @@ def test_short_parameter_names_keep_the_full_label_at_hand():
     source = draw(loss, highlight="w₁[1.0]").source
     assert "Chain rule for w₁[1.0] (layers.1.neurons.0.w.1)" in source
     assert 'tooltip="layers.1.neurons.0.w.1"' in source
+
+
+def test_two_values_with_one_label_are_told_apart():
+    product = Value(1.0, label="w") * Value(2.0, label="w")
+    text = explain(product, wrt="w#2")
+    assert "L = w#1·w#2 = 2" in text
+    assert "∂L/∂w#1 = w#2 = 2" in text and "∂L/∂w#2 = w#1 = 1" in text
+    assert text.splitlines()[-1] == "∂L/∂w#2 = w#1 = 1"  # not "∂L/∂w = ∂L/∂w = w = 2"
+    assert "Model values" not in text
+    with pytest.raises(ValueError, match="2 values are labelled 'w' \\(w#1, w#2\\)"):
+        explain(product, wrt="w")
+    source = draw(product).source
+    assert "<B>w#1</B>" in source and "<B>w#2</B>" in source
+
+
+def test_powers_are_written_as_superscripts():
+    c = Value(3.0, label="c")
+    loss = c**2 + c**3 + c**0.5
+    loss.backward()
+    text = explain(loss)
+    assert "c² + c³ + c^0.5" in text and "^2" not in text
+    assert "3·c²" in text  # d(c³)/dc
+
+
+def test_the_legend_lists_only_the_roles_present():
+    a = Value(2.0, label="a")
+    source = draw(a * 3).source  # a parameter and the output, no input
+    legend = source[source.index("■") - 40 :]
+    assert "parameter" in legend and "output" in legend and "input" not in legend
+    x = Value(2.0, label="x", requires_grad=False)
+    assert "■</FONT> input" in draw(a * x).source
