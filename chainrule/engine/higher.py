@@ -1,14 +1,16 @@
 """Gradients as Values: `backward(create_graph=True)` and `grad`, differentiable again.
 
-The pass visits the same nodes in the same order as the float backward pass and adds the
-same contributions, ``local · upstream``, but with each local derivative built from ops
-(`chainrule.engine.derivatives`) and every product and sum recorded as a graph. A gradient
-found this way is a `Value` whose graph leads back to the inputs: differentiating it again
-gives second derivatives, and again, any order. Its numbers equal the float pass's.
+The pass visits the nodes in the order of the float backward pass and adds the same
+contributions, ``local · upstream``, but with each local derivative (each vector-Jacobian
+product, for Tensors) built from ops by the op's record (`Op.local_ops`, `Op.vjp_ops`) and
+every product and sum recorded as a graph. A gradient found this way is a `Value` (`Tensor`)
+whose graph leads back to the inputs: differentiating it again gives second derivatives,
+and again, any order. Its numbers equal the float pass's.
 
-Multiplying by a constant 1 is skipped and a constant 0 sends nothing, so the backward graph
+Multiplying by a constant ±1 is skipped and a constant 0 sends nothing, so the backward graph
 stays as small as the chain rule written by hand, and a zero local derivative (relu at
-a ≤ 0) stops a nan or inf coming from above, as in PyTorch.
+a ≤ 0, ``a**0``) stops a nan or inf coming from above, as in PyTorch. Values and Tensors are
+told apart by their data (a float or an array), so this module imports neither.
 """
 
 from __future__ import annotations
@@ -21,26 +23,41 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.derivatives import Local, local_derivatives
+from chainrule.engine.backward import backward_lock
 from chainrule.engine.graph import next_serial
 from chainrule.engine.mode import MODE, no_grad
-from chainrule.engine.tensor import Tensor
-from chainrule.engine.tensor_backward import _seed as tensor_seed
-from chainrule.engine.tensor_derivatives import vector_jacobian
-from chainrule.engine.value import Value
-from chainrule.engine.value import _constant as value_constant
+from chainrule.engine.ops import OPS
 
 _by_creation = attrgetter("_serial")
 
 
-def _constant(x: float) -> Value:
-    return value_constant(x)  # a leaf with requires_grad=False
+def _is_array(node: Any) -> bool:
+    return isinstance(node.data, np.ndarray)
 
 
-def _times(local: Local, g: Value) -> Value | None:
-    """The contribution ``local · g`` of one edge, None when the local derivative is 0.
+def _constant_like(node: Any, data: Any) -> Any:
+    """A constant leaf of the node's kind (Value or Tensor) holding `data`."""
+    if _is_array(node):
+        return type(node)(data, requires_grad=False, dtype=node.data.dtype)
+    return type(node)(data, requires_grad=False)
 
-    Multiplying by a constant ±1 is exact, so it is left out of the graph (or is a negation).
+
+def _zeros(node: Any) -> Any:
+    """A constant 0 of the node's kind and shape."""
+    return _constant_like(node, np.zeros_like(node.data) if _is_array(node) else 0.0)
+
+
+def _is_number(g: Any, value: float) -> bool:
+    """Whether `g` is a constant leaf holding exactly `value` (a Value)."""
+    return not g.requires_grad and not g.children and g.data == value
+
+
+def _times(local: Any, g: Any) -> Any:
+    """The contribution ``local · g`` of one edge of a Value, None when nothing flows.
+
+    A constant local derivative of 0 sends nothing; so does a local derivative whose value is
+    0 against an inf or nan from above (0 · inf would be nan). Multiplying by a constant ±1 is
+    exact, so it is left out of the graph (or is a negation).
     """
     if local is None:
         return None
@@ -51,13 +68,30 @@ def _times(local: Local, g: Value) -> Value | None:
             return -g
         return local * g
     if local.data == 0 and not math.isfinite(g.data):
-        return None  # 0 · inf would be nan: a zero local derivative stops it
-    if not g.requires_grad and not g.children and (g.data == 1.0 or g.data == -1.0):
-        return local if g.data == 1.0 else -local
+        return None
+    if _is_number(g, 1.0):
+        return local
+    if _is_number(g, -1.0):
+        return -local
     return local * g
 
 
-def _order(roots: Sequence[Value]) -> tuple[list[Value], set[Value]]:
+def _contributions(node: Any, g: Any) -> Any:
+    """∂L/∂operand for each operand of `node`, built from ops (None: nothing sent)."""
+    record = OPS.get(node.op)
+    if _is_array(node):
+        rule = record.vjp_ops if record is not None else None
+        if rule is None:
+            raise NotImplementedError(f"create_graph: the op {node.op!r} has no vjp_ops")
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return rule(node, g)
+    local_ops = record.local_ops if record is not None else None
+    if local_ops is None:
+        raise NotImplementedError(f"create_graph: the op {node.op!r} has no local_ops")
+    return [_times(local, g) for local in local_ops(node)]
+
+
+def _order(roots: Sequence[Any]) -> tuple[list[Any], set[Any]]:
     """The non-leaf nodes that need a gradient, latest first, and the leaves they reach."""
     seen = set(roots)
     stack = [r for r in roots if r.children]
@@ -76,17 +110,6 @@ def _order(roots: Sequence[Value]) -> tuple[list[Value], set[Value]]:
     return nodes, leaves
 
 
-def _value_contributions(node: Value, g: Value, cache: dict[Any, list[Value]]) -> list[Any]:
-    return [_times(local, g) for local in local_derivatives(node, cache)]
-
-
-def _contributions(node: Any, g: Any, cache: dict[Any, Any]) -> Any:
-    """∂L/∂operand for each operand of `node`, built from ops (None: nothing sent)."""
-    if type(node) is Value:
-        return _value_contributions(node, g, cache)
-    return vector_jacobian(node, g)
-
-
 def _all_finite(x: Any) -> bool:
     data = x.data
     if isinstance(data, float):
@@ -94,7 +117,7 @@ def _all_finite(x: Any) -> bool:
     return bool(np.isfinite(data).all())
 
 
-def gradients(roots: Sequence[Any], seeds: Sequence[Any]) -> tuple[dict[Any, Any], set]:
+def gradients(roots: Sequence[Any], seeds: Sequence[Any]) -> tuple[dict[Any, Any], set[Any]]:
     """∂(Σ seed·root)/∂node for every node the roots reach, as Values (Tensors) built from ops.
 
     Returns:
@@ -105,13 +128,12 @@ def gradients(roots: Sequence[Any], seeds: Sequence[Any]) -> tuple[dict[Any, Any
     grads: dict[Any, Any] = {}
     for root, seed in zip(roots, seeds):
         grads[root] = grads[root] + seed if root in grads else seed
-    cache: dict[Any, Any] = {}
     check = MODE.anomaly
     for node in nodes:
         g = grads.get(node)
         if g is None:
             continue
-        for child, amount in zip(node.children, _contributions(node, g, cache)):
+        for child, amount in zip(node.children, _contributions(node, g)):
             if amount is None or not child.requires_grad:
                 continue
             if check and not _all_finite(amount) and _all_finite(g):
@@ -125,7 +147,7 @@ def gradients(roots: Sequence[Any], seeds: Sequence[Any]) -> tuple[dict[Any, Any
     return grads, {*nodes, *leaves}
 
 
-def _float_gradients(roots: Sequence[Value], seeds: Sequence[Value]) -> tuple[dict, set]:
+def _float_gradients(roots: Sequence[Any], seeds: Sequence[Any]) -> tuple[dict, set]:
     """`gradients` for Values without a graph: the stored local derivatives times floats,
     the same products and sums in the same order, so the same numbers (as floats)."""
     nodes, leaves = _order(roots)
@@ -157,81 +179,65 @@ def _folded(x: Any) -> Any:
     show arithmetic on numbers (``−1`` as ``neg(1)``), never anything to differentiate."""
     if x.requires_grad or not x.children:
         return x
-    if type(x) is Value:
-        return _constant(x.data)
-    return Tensor(x.data, dtype=x.data.dtype)
+    return _constant_like(x, x.data)
 
 
-def backward(root: Any, grad: Any = None) -> None:
+def backward(root: Any, grad: Any = 1.0) -> None:
     """`backward(grad, create_graph=True)` of a Value or Tensor: every gradient of the pass
     becomes a Value (Tensor) with its own graph.
 
-    Leaves accumulate (``previous + this pass``), the nodes between get this pass's gradient,
-    as with the float pass.
+    `grad` is the seed: a number or a Value for a Value; an array (already checked against
+    the tensor's shape) or a Tensor for a Tensor. Leaves accumulate (``previous + this
+    pass``), the nodes between get this pass's gradient, as with the float pass.
+
+    Raises:
+        ValueError: if `root` does not require grad.
     """
-    kind = type(root).__name__
     if not root.requires_grad:
         raise ValueError(
-            f"backward() needs a {kind} that requires grad; this one does not "
+            f"backward() needs a {type(root).__name__} that requires grad; this one does not "
             "(it is a constant, or was computed under no_grad())"
         )
-    seed = _backward_seed(root, grad)
-    start = next_serial()
-    grads, reached = gradients([root], [seed])
-    root_label = _name(root, "L")
-    for node in reached:
-        total = grads.get(node)
-        if total is None:
-            total = _zeros(node) if type(node) is Value else None
-        elif node.label is not None:
-            total = _labelled(total, root_label, node.label, start)
-        if node.children:
-            node.grad = total
-            continue
-        previous = node.grad
-        if total is None:
-            continue
-        if previous is None or (isinstance(previous, float) and previous == 0):
-            node.grad = total
-        else:
-            node.grad = previous + total
-
-
-def _backward_seed(root: Any, grad: Any) -> Any:
-    if type(root) is Value:
-        if grad is None:
-            grad = 1.0
-        return grad if isinstance(grad, Value) else _constant(float(grad))
-    if isinstance(grad, Tensor) and grad.requires_grad:
-        tensor_seed(root, grad.data)  # checks the shape
-        return grad
-    return Tensor(tensor_seed(root, grad), dtype=root.data.dtype)
-
-
-def _zeros(node: Any) -> Any:
-    """A constant 0 of the node's kind and shape."""
-    if type(node) is Value:
-        return _constant(0.0)
-    return Tensor(np.zeros_like(node.data), dtype=node.data.dtype)
+    seed = grad if hasattr(grad, "requires_grad") else _constant_like(root, grad)
+    with backward_lock:
+        start = next_serial()
+        grads, reached = gradients([root], [seed])
+        root_label = _name(root, "L")
+        for node in reached:
+            total = grads.get(node)
+            if total is None:
+                total = None if _is_array(node) else _zeros(node)
+            elif node.label is not None:
+                total = _labelled(total, root_label, node.label, start)
+            if node.children:
+                node.grad = total
+                continue
+            previous = node.grad
+            if total is None:
+                continue
+            if previous is None or (isinstance(previous, float) and previous == 0):
+                node.grad = total
+            else:
+                node.grad = previous + total
 
 
 def grad(
-    outputs: Value | Sequence[Value],
-    inputs: Value | Sequence[Value],
+    outputs: Any,
+    inputs: Any,
     grad_outputs: Any = None,
     *,
     create_graph: bool = False,
     allow_unused: bool = False,
-) -> tuple[Value | None, ...]:
+) -> tuple[Any, ...]:
     """The gradients of `outputs` with respect to `inputs`, as ``torch.autograd.grad``.
 
     Several outputs are summed, each scaled by its entry of `grad_outputs` (1 when None).
     No `.grad` is changed. With ``create_graph=True`` each gradient is a Value with its own
-    graph, so it can be differentiated again; without, it is a constant Value.
+    graph, so it can be differentiated again; without, it is a constant.
 
     Args:
-        outputs: a Value or a sequence of Values.
-        inputs: a Value or a sequence of Values that require grad.
+        outputs: a Value or a sequence of Values (or Tensors).
+        inputs: a Value or a sequence of Values (or Tensors) that require grad.
         grad_outputs: the seed ∂L/∂output for each output (numbers or Values), or None.
         create_graph: record the gradients' computation as a graph.
         allow_unused: give None for an input the outputs do not depend on, instead of
@@ -243,7 +249,7 @@ def grad(
     Raises:
         ValueError: when an output or input does not require grad, when an input is not
             used and `allow_unused` is False, or when the lengths do not match.
-        TypeError: when an output, input or seed is neither a Value nor a number.
+        TypeError: when an output, input or seed is of the wrong kind.
 
     >>> from chainrule import Value
     >>> x = Value(0.5, label="x")
@@ -254,7 +260,7 @@ def grad(
     """
     outputs = _nodes(outputs, "outputs")
     inputs = _nodes(inputs, "inputs")
-    if type(outputs[0]) is not type(inputs[0]):
+    if _is_array(outputs[0]) != _is_array(inputs[0]):
         raise TypeError("grad(): outputs and inputs must be both Values or both Tensors")
     seeds = _seeds(outputs, grad_outputs)
     for i, output in enumerate(outputs):
@@ -269,9 +275,9 @@ def grad(
     start = next_serial()
     if create_graph and MODE.grad_enabled:
         grads, reached = gradients(outputs, seeds)
-    elif type(outputs[0]) is Value:
+    elif not _is_array(outputs[0]):
         numbers, reached = _float_gradients(outputs, seeds)
-        grads = {x: _constant(numbers[x]) for x in inputs if x in numbers}
+        grads = {x: _constant_like(x, numbers[x]) for x in inputs if x in numbers}
     else:
         with no_grad():
             grads, reached = gradients(outputs, seeds)
@@ -296,7 +302,7 @@ def grad(
     return tuple(result)
 
 
-def derivative(output: Value, wrt: Value, order: int = 1) -> Value:
+def derivative(output: Any, wrt: Any, order: int = 1) -> Any:
     """The `order`-th derivative of `output` with respect to `wrt`, as a Value with a graph.
 
     A derivative that no longer depends on `wrt` is a constant, and the next one is 0.
@@ -314,10 +320,10 @@ def derivative(output: Value, wrt: Value, order: int = 1) -> Value:
     result = output
     for _ in range(order):
         if not result.requires_grad:
-            result = _constant(0.0)
+            result = _zeros(wrt)
             continue
         (found,) = grad(result, [wrt], create_graph=True, allow_unused=True)
-        result = _constant(0.0) if found is None else found
+        result = _zeros(wrt) if found is None else found
     return result
 
 
@@ -361,7 +367,7 @@ def _power(factor: str) -> tuple[str, int]:
     return factor, 1
 
 
-def _labelled(total: Value, output: str, wrt: str, start: int) -> Value:
+def _labelled(total: Any, output: str, wrt: str, start: int) -> Any:
     """Name a gradient by what it is, when this pass made its node (``start``: the creation
     serial at the pass's start) and the node has no name yet."""
     if total.label is None and total.children and total._serial > start:
@@ -369,26 +375,29 @@ def _labelled(total: Value, output: str, wrt: str, start: int) -> Value:
     return total
 
 
-def _name(node: Value, default: str) -> str:
+def _name(node: Any, default: str) -> str:
     return node.label if node.label is not None else default
 
 
 def _nodes(items: Any, what: str) -> list[Any]:
     """Values, or Tensors, never the two mixed."""
-    if isinstance(items, (Value, Tensor)):
+    if _is_node(items):
         return [items]
     if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
         raise TypeError(f"grad(): {what} must be a Value or Tensor, or a sequence of them")
     nodes = list(items)
     if not nodes:
         raise ValueError(f"grad(): {what} is empty")
-    kind = type(nodes[0])
     for i, item in enumerate(nodes):
-        if not isinstance(item, (Value, Tensor)):
+        if not _is_node(item):
             raise TypeError(f"grad(): {what}[{i}] is {type(item).__name__}, not a Value or Tensor")
-        if type(item) is not kind:
+        if type(item) is not type(nodes[0]):
             raise TypeError(f"grad(): {what} mixes Values and Tensors")
     return nodes
+
+
+def _is_node(x: Any) -> bool:
+    return hasattr(x, "requires_grad") and hasattr(x, "children") and hasattr(x, "backward")
 
 
 def _seeds(outputs: list[Any], grad_outputs: Any) -> list[Any]:
@@ -407,17 +416,27 @@ def _seeds(outputs: list[Any], grad_outputs: Any) -> list[Any]:
 def _seed_for(output: Any, item: Any, index: int) -> Any:
     if isinstance(item, (bool, str, bytes)):
         raise TypeError(f"grad(): grad_outputs[{index}] is {type(item).__name__}, not a number")
-    if type(output) is Value:
-        if isinstance(item, Value):
-            return item
-        if item is None or isinstance(item, (int, float)):
-            return _constant(1.0 if item is None else float(item))
-        raise TypeError(f"grad(): grad_outputs[{index}] is {type(item).__name__}, not a number")
-    if isinstance(item, Tensor) and item.requires_grad:
-        tensor_seed(output, item.data)  # checks the shape
+    if _is_node(item):
+        if _is_array(item) != _is_array(output) or (
+            _is_array(item) and item.data.shape != output.data.shape
+        ):
+            raise ValueError(f"grad(): grad_outputs[{index}] does not match output {index}")
         return item
-    try:
-        data = tensor_seed(output, getattr(item, "data", item))
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"grad(): grad_outputs[{index}]: {error}") from None
-    return Tensor(data, dtype=output.data.dtype)
+    if not _is_array(output):
+        if item is None or isinstance(item, (int, float)):
+            return _constant_like(output, 1.0 if item is None else float(item))
+        raise TypeError(f"grad(): grad_outputs[{index}] is {type(item).__name__}, not a number")
+    if item is None:
+        if output.data.size != 1:
+            raise ValueError(
+                f"grad(): grad can be implicitly created only for one-element tensors; output "
+                f"{index} has shape {output.data.shape}: pass grad_outputs"
+            )
+        return _constant_like(output, np.ones_like(output.data))
+    seed = np.asarray(item, dtype=output.data.dtype)
+    if seed.shape != output.data.shape:
+        raise ValueError(
+            f"grad(): grad_outputs[{index}] has shape {seed.shape}, "
+            f"output {index} has shape {output.data.shape}"
+        )
+    return _constant_like(output, seed)

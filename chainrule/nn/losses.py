@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine import tensor
-from chainrule.engine import value_softmax as _lists
+from chainrule.engine import value as _lists
 from chainrule.engine.tensor import Tensor
 from chainrule.engine.value import Value
 from chainrule.nn.module import _is_tensor

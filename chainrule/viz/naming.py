@@ -18,7 +18,7 @@ from typing import Any
 
 from chainrule.engine import graph
 from chainrule.engine.higher import derivative_name
-from chainrule.engine.ops import op_info
+from chainrule.engine.ops import ATOM, op_info
 from chainrule.viz.format import format_constant, format_number, subscript, visible
 from chainrule.viz.model import ModelLayout, is_constant
 
@@ -32,9 +32,7 @@ PARAMETER, INPUT, CONSTANT, OUTPUT, INTERMEDIATE = (
     "intermediate",
 )
 _MAX_EXPRESSION = 24  # longer expressions are written by name
-# Operator precedence, to parenthesise an operand only where it is needed.
-_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "**": 4}
-_LEAF_PRECEDENCE = 9
+_LEAF_PRECEDENCE = ATOM  # a name binds tighter than any op (whose precedence its record has)
 _SOFTMAX_OPS = ("softmax", "log_softmax")
 _OPERAND = re.compile(r"(?<![A-Za-z_])([ab])(?![A-Za-z_])")
 
@@ -199,8 +197,9 @@ class GraphNames:
             if not node.children or node.label is not None or node.op in _SOFTMAX_OPS:
                 texts.append((self._names[i], _LEAF_PRECEDENCE))
                 continue
-            precedence = _PRECEDENCE.get(node.op, _LEAF_PRECEDENCE - 1)
-            template = op_info(node.op).text
+            info = op_info(node.op)
+            precedence = info.precedence
+            template = info.text
             if "({a})" in template:  # a call: its own parentheses hold the operand
                 operands = [texts[self.index[c]][0] for c in node.children]
             else:
@@ -274,10 +273,10 @@ def fill_op(node: Any, operands: list[str]) -> str:
 
 
 def softmax_index(node: Any) -> int:
-    """Which output of a softmax (or log-softmax) `node` is: the operand whose local
-    derivative is largest, s_i(1 − s_i) > −s_i·s_j on the diagonal."""
-    local_grads = list(getattr(node, "local_grads", ()))
-    return local_grads.index(max(local_grads)) if local_grads else 0
+    """Which output of a softmax (or log-softmax) over a list `node` is, as recorded when it
+    was computed; 0 for a Tensor's softmax, which is one node for all outputs."""
+    index = getattr(node, "output_index", None)
+    return 0 if index is None else index
 
 
 def _wrap(text: tuple[str, int], precedence: int, right: bool) -> str:

@@ -61,6 +61,22 @@ CLOSED_FORMS = {
             x * _phi(x) * (x * x - 4),
         ),
     ),
+    "sin": (lambda x: x.sin(), 0.9, lambda x: (math.cos(x), -math.sin(x), -math.cos(x))),
+    "cos": (lambda x: x.cos(), 0.9, lambda x: (-math.sin(x), -math.cos(x), math.sin(x))),
+    "softplus": (
+        lambda x: x.softplus(),
+        0.6,
+        lambda x: (
+            _sigmoid(x),
+            _sigmoid(x) * (1 - _sigmoid(x)),
+            _sigmoid(x) * (1 - _sigmoid(x)) * (1 - 2 * _sigmoid(x)),
+        ),
+    ),
+    "normal_cdf": (
+        lambda x: x.normal_cdf(),
+        0.4,
+        lambda x: (_phi(x), -x * _phi(x), (x * x - 1) * _phi(x)),
+    ),
     "cube": (lambda x: x**3, -1.5, lambda x: (3 * x**2, 6 * x, 6.0)),
     "reciprocal": (lambda x: 1 / x, 0.5, lambda x: (-1 / x**2, 2 / x**3, -6 / x**4)),
     "rpow": (
