@@ -46,9 +46,13 @@ DEMOS: dict[str, tuple[list[str], list[str]]] = {
         + ["steps/index.html", "forward_steps/index.html"],
         ["∂y/∂w = -2 (= x), ∂y/∂x = 3 (= w), ∂y/∂q = 1", "records ∂m/∂w = x = −2, ∂m/∂x = w = 3"],
     ),
-    "09_universal_approximation.py": (["universal_approximation.png"], ["final MSE"]),
+    "09_universal_approximation.py": (
+        ["universal_approximation.png", "weight_gradients.png", "weight_gradients.svg"],
+        ["final MSE", "largest gradient ∂L/∂layers."],
+    ),
     "10_classifier.py": (
-        ["loss_curve.png", "decision_boundary.png", "one_sample_graph.svg", "one_sample_graph.png"],
+        ["loss_curve.png", "decision_boundary.png", "one_sample_graph.svg", "one_sample_graph.png"]
+        + ["largest_gradient.png"],
         ["% → 100%"],
     ),
     "11_gpt.py": (

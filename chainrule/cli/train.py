@@ -9,9 +9,9 @@ writes the model and plots; `load_scalar` and `forward_backward` serve ``chainru
 from __future__ import annotations
 
 import importlib.util
-import math
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +33,7 @@ from chainrule.nn import activations, batched, losses, memory, optim
 from chainrule.nn import train as training
 from chainrule.nn.activations import LAYER_ACTIVATIONS
 from chainrule.nn.data import DATASETS
+from chainrule.viz import plots  # matplotlib itself is imported only when plotting
 
 #: Hidden-layer activations: nn's, less those that act on a whole layer (softmax).
 ACTIVATIONS = [name for name in activations.ACTIVATIONS if name not in LAYER_ACTIVATIONS]
@@ -42,7 +43,6 @@ OPTIMIZERS = [*optim.OPTIMIZERS, *PRESETS]
 #: Noise for the data sets whose own default is none (a little makes the task less trivial).
 NOISE = {"moons": 0.1, "circles": 0.05}
 DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05}  # else 0.01
-PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
 
 def train_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -181,8 +181,10 @@ def check_outputs(output: str | None, plot: str | None) -> None:
         if path is not None:
             require_writable_folder(path)
     if plot is not None:
-        if Path(plot).suffix.lower() not in PLOT_SUFFIXES:
-            raise click.UsageError(one_line(f"--plot {plot!r}: use a .png, .svg or .pdf file"))
+        if Path(plot).suffix.lower().lstrip(".") not in plots.FORMATS:
+            *others, last = (f".{name}" for name in plots.FORMATS)
+            suffixes = f"{', '.join(others)} or {last}"
+            raise click.UsageError(one_line(f"--plot {plot!r}: use a {suffixes} file"))
         if importlib.util.find_spec("matplotlib") is None:
             raise click.ClickException("--plot needs matplotlib: pip install 'chainrule[plot]'")
 
@@ -210,8 +212,10 @@ def run(setup: Setup, epochs: int, batch_size: int | None, seed: int) -> tuple[A
             bar.update(1, record)
 
         try:
-            # A diverging run overflows: it is reported in the summary, not as NumPy warnings.
-            with user_errors(), np.errstate(all="ignore"):
+            # A diverging run overflows: it is reported in the summary, not as NumPy's or
+            # fit's warnings.
+            with user_errors(), np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
                 history = training.fit(
                     setup.model,
                     setup.X,
@@ -238,7 +242,7 @@ def summary(setup: Setup, history: Any, epochs: int, seconds: float) -> str:
     if len(history):
         last = history.records[-1]
         text += ": " + describe(last).replace("  ", ", ")
-        if not math.isfinite(last.loss):
+        if training.divergence(history) is not None:
             text += " (training diverged: try a smaller --lr)"
     return text
 
@@ -251,8 +255,6 @@ def save_results(setup: Setup, history: Any, output: str | None, plot: str | Non
             nn.save(setup.model, output)
         click.echo(f"saved the model to {Path(output).resolve()}")
     if plot is not None and len(history):
-        from chainrule.viz import plots
-
         with user_errors(), failures(f"cannot write {plot}"):
             written = [plots.plot_history(history, plot, title=f"Training on {setup.dataset}")]
             if setup.classes and setup.X.shape[1] == 2:

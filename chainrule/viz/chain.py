@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 from chainrule.engine import graph
+from chainrule.engine.node import Node, as_scalar
 from chainrule.viz.format import format_data, format_number, format_signed
 from chainrule.viz.naming import GraphNames
 
@@ -28,7 +29,7 @@ def _join_equalities(parts: list[str]) -> str:
 
 
 def local_text(
-    names: GraphNames, node: Any, child: Any, *, expand: bool = False, position: int | None = None
+    names: GraphNames, node: Node, child: Node, *, expand: bool = False, position: int | None = None
 ) -> str:
     """∂node/∂child as a formula (``x``, ``2c``), or its number when the op has no formula.
 
@@ -38,7 +39,7 @@ def local_text(
     if position is None:
         position = next(i for i, c in enumerate(node.children) if c is child)
     formula = names.local_formula(node, position, expand=expand)
-    return formula if formula is not None else _number(node.local_grads[position])
+    return formula if formula is not None else _number(as_scalar(node).local_grads[position])
 
 
 def _first_positions(node: Any) -> dict[Any, int]:
@@ -138,7 +139,7 @@ def path_lines(names: GraphNames, path: graph.Path) -> tuple[str, str, str, floa
 
 def chain_rule_lines(
     names: GraphNames,
-    leaf: Any,
+    leaf: Node,
     *,
     max_paths: int | None = None,
     max_factors: int | None = None,
@@ -204,7 +205,7 @@ def chain_rule_lines(
     return lines
 
 
-def path_count_and_sum(names: GraphNames, leaf: Any) -> tuple[int, float]:
+def path_count_and_sum(names: GraphNames, leaf: Node) -> tuple[int, float]:
     """How many paths lead from `leaf` to the root, and the sum of their products.
 
     Both without listing the paths: in creation order (operands first), a node's count is the
@@ -227,7 +228,7 @@ def _path_totals(names: GraphNames, leaf: Any) -> tuple[int, float, int]:
     factors = {names.id(leaf): 0}
     for node in names.order[names.id(leaf) + 1 :]:
         paths, total, length = 0, 0.0, 0
-        for child, local in zip(node.children, node.local_grads):
+        for child, local in zip(node.children, as_scalar(node).local_grads):
             c = names.id(child)
             if c in count:
                 paths += count[c]

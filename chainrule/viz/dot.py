@@ -15,6 +15,7 @@ import graphviz
 import numpy
 
 from chainrule.engine.mode import collector_paused
+from chainrule.engine.node import Node
 from chainrule.viz import routes, style
 from chainrule.viz.chain import chain_rule_lines
 from chainrule.viz.diagram import Diagram
@@ -24,12 +25,12 @@ from chainrule.viz.naming import GraphNames, is_constant
 from chainrule.viz.scene import COLLAPSE_MODES, Edge, Group, Scene
 
 DEFAULT_MAX_NODES = 1500
-COLLAPSED_RANKSEP = "0.6"
+COLLAPSED_RANKSEP = "0.5"
 RANKDIRS = ("LR", "RL", "TB", "BT")
 
 
 def draw(
-    root: Any,
+    root: Node,
     *,
     rankdir: str = "LR",
     show_grad: bool = True,
@@ -193,7 +194,7 @@ def build_diagram(
     return Diagram(digraph, node_count=scene.node_count)
 
 
-def _highlighted(names: GraphNames, leaf: Any) -> set[int]:
+def _highlighted(names: GraphNames, leaf: Node) -> set[int]:
     """Every node on a path from `leaf` to the root: the nodes that depend on the leaf.
 
     Every node of the graph reaches the root, so a node lies on such a path exactly when one
@@ -234,7 +235,7 @@ def _notes(scene: Scene, highlight: Any, grads: dict[int, Any] | None) -> str:
 MAX_CAPTION_PATHS = 6
 
 
-def _chain_rule_caption(scene: Scene, leaf: Any) -> list[str]:
+def _chain_rule_caption(scene: Scene, leaf: Node) -> list[str]:
     names = scene.names
     name, full = names.name(leaf), names.full_name(leaf)
     if full != name:  # a model parameter: its short name, then the label it stands for
@@ -269,7 +270,7 @@ def _quote(text: str) -> str:
 
 
 def _value_lines(
-    scene: Scene, node: Any, marked: set[int], grads: dict[int, Any] | None
+    scene: Scene, node: Node, marked: set[int], grads: dict[int, Any] | None
 ) -> list[str]:
     names = scene.names
     i = names.index[node]
@@ -290,7 +291,7 @@ def _value_lines(
     tooltip = node.label or names.expression(node)
     penwidth = ' penwidth="2.5"' if i in marked else ""
     lines = [f"v{i} [id=v{i} label={label} tooltip={_quote(tooltip)}{penwidth}]"]
-    if node.children:
+    if node.children and not scene.fold_ops:
         op_label = scene.op_label(node)
         shape = "circle" if len(op_label) <= 2 else "ellipse"
         color = f" color={_quote(style.HIGHLIGHT)} penwidth=2" if i in marked else ""
@@ -298,10 +299,12 @@ def _value_lines(
     return lines
 
 
-def _subtitle(scene: Scene, node: Any, title: str, name: str) -> str | None:
+def _subtitle(scene: Scene, node: Node, title: str, name: str) -> str | None:
     """Small grey text beside the name: what an intermediate value computes (``= a·x``)."""
     if title != name and node.label is None:  # a role inside a neuron: p₁, s₁, z
         return role_text(title)
+    if node.children and scene.fold_ops:  # no op node: the record says what made it
+        return "= " + scene.names.one_op(node)
     if node.children and node.label is None and not scene.model.is_model:
         text = "= " + scene.names.one_op(node)
         return text if len(text) <= _MAX_SUBTITLE else None

@@ -14,10 +14,10 @@ import re
 import string
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any
 
 from chainrule.engine import graph
 from chainrule.engine.higher import derivative_name
+from chainrule.engine.node import Node
 from chainrule.engine.ops import ATOM, op_info
 from chainrule.viz.format import format_constant, format_number, subscript, visible
 from chainrule.viz.model import ModelLayout, is_constant
@@ -37,7 +37,7 @@ _SOFTMAX_OPS = ("softmax", "log_softmax")
 _OPERAND = re.compile(r"(?<![A-Za-z_])([ab])(?![A-Za-z_])")
 
 
-def role(node: Any, root: Any) -> str:
+def role(node: Node, root: Node) -> str:
     """The node's part in the picture: output, parameter, input, constant or intermediate."""
     if node is root:
         return OUTPUT
@@ -48,7 +48,7 @@ def role(node: Any, root: Any) -> str:
     return INPUT if node.label is not None else CONSTANT
 
 
-def _check_root(root: Any) -> None:
+def _check_root(root: object) -> None:
     """A graph's root is a Value or a Tensor: anything else gets a TypeError naming its type."""
     if hasattr(root, "children") and hasattr(root, "requires_grad"):
         return
@@ -97,12 +97,12 @@ class GraphNames:
     'θ1·θ2·x − y'
     """
 
-    def __init__(self, root: Any) -> None:
+    def __init__(self, root: Node) -> None:
         _check_root(root)
         self.root = root
-        self.order: list[Any] = graph.topological_order(root)
-        self.index: dict[Any, int] = {node: i for i, node in enumerate(self.order)}
-        self._softmax_indices: dict[Any, int] = {}
+        self.order: list[Node] = graph.topological_order(root)
+        self.index: dict[Node, int] = {node: i for i, node in enumerate(self.order)}
+        self._softmax_indices: dict[Node, int] = {}
         self.model = ModelLayout(self.order, self.index)
         qualified = self._model_names()
         labels = [node.label for node in self.order if node.label is not None]
@@ -140,7 +140,7 @@ class GraphNames:
             else:
                 self._names.append(next(letters))
         self._expressions = self._build_expressions()
-        self.uses: dict[Any, int] = {}  # how many operand slots each node fills
+        self.uses: dict[Node, int] = {}  # how many operand slots each node fills
         for node in self.order:
             for child in node.children:
                 self.uses[child] = self.uses.get(child, 0) + 1
@@ -157,35 +157,35 @@ class GraphNames:
             labels_of.setdefault(name, set()).add(self.order[i].label)
         return {i: name for i, name in qualified.items() if len(labels_of[name]) == 1}
 
-    def full_name(self, node: Any) -> str:
+    def full_name(self, node: Node) -> str:
         """The node's label when its name is a short form of it (``layers.1.neurons.0.w.1``
         for ``w₁[1.0]``), else its name."""
         name = self.name(node)
         return visible(node.label) if node.label is not None and node.label != name else name
 
-    def id(self, node: Any) -> int:
+    def id(self, node: Node) -> int:
         """The node's index in creation order."""
         return self.index[node]
 
-    def name(self, node: Any) -> str:
+    def name(self, node: Node) -> str:
         """The label, a letter for an unlabelled value, the number for a constant."""
         return self._names[self.index[node]]
 
-    def role(self, node: Any) -> str:
+    def role(self, node: Node) -> str:
         return role(node, self.root)
 
-    def expression(self, node: Any) -> str:
+    def expression(self, node: Node) -> str:
         """What the node computes in terms of labelled leaves, or its name if that is long."""
         return self._expressions[self.index[node]][0]
 
-    def definition(self, node: Any) -> str:
+    def definition(self, node: Node) -> str:
         """What the node computes: its expression, or one op over named operands if long."""
         expression = self.expression(node)
         if expression != self.name(node) or not node.children:
             return expression
         return self.one_op(node)
 
-    def one_op(self, node: Any) -> str:
+    def one_op(self, node: Node) -> str:
         """The node's op over its operands' names: ``a·x``, ``tanh(e)``."""
         return fill_op(node, [self.name(child) for child in node.children])
 
@@ -203,10 +203,9 @@ class GraphNames:
             if "({a})" in template:  # a call: its own parentheses hold the operand
                 operands = [texts[self.index[c]][0] for c in node.children]
             else:
+                ties = info.parenthesize_ties
                 operands = [
-                    _wrap(texts[self.index[c]], precedence, position == 1 or node.op == "**")
-                    if node.op in ("-", "/", "**")
-                    else _wrap(texts[self.index[c]], precedence, False)
+                    _wrap(texts[self.index[c]], precedence, position in ties)
                     for position, c in enumerate(node.children)
                 ]
             text = _fill(template, operands)
@@ -216,11 +215,11 @@ class GraphNames:
                 texts.append((text, precedence))
         return texts
 
-    def partial(self, node: Any, child: Any) -> str:
+    def partial(self, node: Node, child: Node) -> str:
         """The symbol ∂node/∂child, e.g. ``∂c/∂b``; ``∂²L/∂θ1²`` when node is ∂L/∂θ1."""
         return derivative_name(self.name(node), self.name(child))
 
-    def local_formula(self, node: Any, position: int, *, expand: bool = False) -> str | None:
+    def local_formula(self, node: Node, position: int, *, expand: bool = False) -> str | None:
         """∂node/∂children[position] as text with the operands' names filled in.
 
         Args:
@@ -239,10 +238,12 @@ class GraphNames:
             return None if len(info.formulas) != 1 else info.formulas[0]
         texts = [self._operand_text(c, expand) for c in node.children[:2]]
         if node.op == "**" and position == 0 and is_constant(node.children[1]):
-            return _power_rule(node.children[1].data, texts[0])
+            exponent = node.children[1].data
+            if isinstance(exponent, float) or exponent.ndim == 0:  # an array: the general rule
+                return _power_rule(float(exponent), texts[0])
         return _fill_formula(info.formulas[position], texts)
 
-    def _softmax_formula(self, node: Any, position: int, expand: bool) -> str:
+    def _softmax_formula(self, node: Node, position: int, expand: bool) -> str:
         """∂s_i/∂x_j = s_i·(δ_ij − s_j) (softmax) or δ_ij − s_j (log-softmax), i and j filled in."""
         i, j = self._softmax_index(node), position
         own = self._operand_text(node, expand)[0] if node.op == "softmax" else subscript(f"s{i}")
@@ -251,20 +252,20 @@ class GraphNames:
             return f"{own}·(1 − {own})" if i == j else f"−{own}·{other}"
         return f"1 − {other}" if i == j else f"−{other}"
 
-    def _softmax_index(self, node: Any) -> int:
+    def _softmax_index(self, node: Node) -> int:
         """`softmax_index`, remembered: it scans all n operands, and each of them asks."""
         cache = self._softmax_indices
         if node not in cache:
             cache[node] = softmax_index(node)
         return cache[node]
 
-    def _operand_text(self, node: Any, expand: bool) -> tuple[str, int]:
+    def _operand_text(self, node: Node, expand: bool) -> tuple[str, int]:
         if expand:
             return self._expressions[self.index[node]]
         return self._names[self.index[node]], _LEAF_PRECEDENCE
 
 
-def fill_op(node: Any, operands: list[str]) -> str:
+def fill_op(node: Node, operands: list[str]) -> str:
     """The node's op written over the given operand texts: ``a·x``, ``tanh(e)``, ``s[1]``."""
     text = _fill(op_info(node.op).text, operands)
     if node.op in _SOFTMAX_OPS:
@@ -272,7 +273,7 @@ def fill_op(node: Any, operands: list[str]) -> str:
     return text
 
 
-def softmax_index(node: Any) -> int:
+def softmax_index(node: Node) -> int:
     """Which output of a softmax (or log-softmax) over a list `node` is, as recorded when it
     was computed; 0 for a Tensor's softmax, which is one node for all outputs."""
     index = getattr(node, "output_index", None)

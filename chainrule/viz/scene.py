@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from chainrule.engine.node import Node
 from chainrule.engine.ops import op_info
 from chainrule.viz.format import format_constant, format_data
 from chainrule.viz.model import Place, neuron_index
@@ -74,7 +75,11 @@ class Scene:
             for node in names.order
             if not is_constant(node) and names.id(node) not in self.collapsed
         ]
-        self.node_count = len(self.groups) + sum(2 if n.children else 1 for n in self.drawn)
+        # a collapsed picture is compact: a value outside the neurons (the loss) shows its op
+        # in its own record (``d = exp(c)``) instead of in an op node of its own
+        self.fold_ops = collapse is not None
+        ops = 0 if self.fold_ops else sum(1 for n in self.drawn if n.children)
+        self.node_count = len(self.groups) + len(self.drawn) + ops
         self.backward_ran = _backward_ran(names.order, names.root)
 
     def _collapse(self, collapse: str) -> None:
@@ -101,18 +106,18 @@ class Scene:
                 self.collapsed[i] = group.output
                 group.members.append(i)
 
-    def grad_value(self, node: Any) -> Any:
+    def grad_value(self, node: Node) -> Any:
         """The gradient to show: None (blank) before backward, else the node's grad."""
         if not self.backward_ran:
             return None
         return grad_number(node.grad)
 
-    def display_name(self, node: Any) -> str:
+    def display_name(self, node: Node) -> str:
         """The name drawn in the record: short (``w₁``) inside a model's cluster."""
         short = self.model.short_names.get(self.names.id(node))
         return short if short is not None else self.names.name(node)
 
-    def op_label(self, node: Any) -> str:
+    def op_label(self, node: Node) -> str:
         """The op's symbol, with constant operands folded in: ``× 2``, ``2 −``, ``^ 2``."""
         symbol = op_info(node.op).symbol
         constants = [(p, c) for p, c in enumerate(node.children) if is_constant(c)]
@@ -139,7 +144,7 @@ class Scene:
             parts.append(format_data(local))
         return " = ".join(dict.fromkeys(parts))  # drop a repeated part, keep the order
 
-    def weight_of(self, product: Any, group: Group) -> tuple[int, int] | None:
+    def weight_of(self, product: Node, group: Group) -> tuple[int, int] | None:
         """For a product w·x inside a collapsed neuron: (index of w, index of x)."""
         if product.op != "*" or len(product.children) != 2 or group.kind != "neuron":
             return None
@@ -152,7 +157,14 @@ class Scene:
                     return names.id(weight), names.id(other)
         return None
 
-    def rep(self, node: Any) -> int:
+    def head(self, i: int) -> str:
+        """The drawn node that receives the operand edges of node `i`: its op node, its own
+        record when ops are folded, or its collapsed neuron or layer."""
+        if i in self.collapsed:
+            return f"v{self.collapsed[i]}"
+        return f"v{i}" if self.fold_ops else f"op{i}"
+
+    def rep(self, node: Node) -> int:
         """The index of the node drawn for `node`: its group's, or its own."""
         i = self.names.id(node)
         return self.collapsed.get(i, i)
@@ -167,8 +179,8 @@ class Scene:
             if not node.children:
                 continue
             group = self.groups.get(self.collapsed.get(i, -1))
-            head = f"v{group.output}" if group is not None else f"op{i}"
-            if group is None:
+            head = self.head(i)
+            if group is None and not self.fold_ops:
                 edges.append(Edge(f"op{i}", f"v{i}", None, i, None))
             weighted = self.weight_of(node, group) if group is not None else None
             for position, child in enumerate(node.children):
@@ -230,7 +242,7 @@ class Scene:
                 drawn[f"v{self.collapsed[i]}"] = column[self.collapsed[i]]
             else:
                 drawn[f"v{i}"] = value
-                if names.order[i].children:
+                if names.order[i].children and not self.fold_ops:
                     drawn[f"op{i}"] = value
         return drawn
 
@@ -346,7 +358,7 @@ def _cluster(
     return lines
 
 
-def _backward_ran(order: list[Any], root: Any) -> bool:
+def _backward_ran(order: list[Node], root: Node) -> bool:
     """Whether gradients have been computed: some node that needs one has a non-zero grad.
 
     A backward pass from the root gives the root a gradient (1): an op's output whose grad is

@@ -16,13 +16,14 @@ from typing import Any, overload
 
 from chainrule._files import write_folder
 from chainrule.engine import graph
+from chainrule.engine.node import Node, as_scalar
 from chainrule.viz import style
 from chainrule.viz.chain import seed_formula, step_formulas
 from chainrule.viz.diagram import Diagram
 from chainrule.viz.dot import DEFAULT_MAX_NODES, build_diagram, check_rankdir
 from chainrule.viz.format import BLANK, format_data, format_number, format_signed
 from chainrule.viz.naming import GraphNames, fill_op, is_constant
-from chainrule.viz.scene import Scene
+from chainrule.viz.scene import Group, Scene
 from chainrule.viz.svgframes import FrameStyle, restyle
 
 #: How long each frame of a GIF shows, in seconds.
@@ -125,9 +126,10 @@ def replay(names: GraphNames) -> list[Frame]:
             f"the backward pass step by step needs a Value graph, got a {type(root).__name__} "
             "(draw() shows a Tensor graph; a batched MLP converts with to_scalar())"
         )
-    saved = [(node, node.grad) for node in names.order]
+    nodes = [as_scalar(node) for node in names.order]
+    saved = [(node, node.grad) for node in nodes]
     try:
-        for node in names.order:
+        for node in nodes:
             if node.requires_grad:
                 node.grad = 0.0
         current: dict[int, Any] = {}
@@ -216,7 +218,7 @@ def forward_frames(scene: Scene) -> list[Frame]:
                 f"{names.name(node)} = {_with_numbers(names, node)} = {format_data(node.data)}",
                 *_local_lines(names, node),
             )
-            edges = edges_into.get(f"op{i}", set()) | {f"e_op{i}_v{i}"}
+            edges = edges_into.get(scene.head(i), set()) | {f"e_op{i}_v{i}"}
         frames.append(
             Frame(len(frames), title, lines, i, frozenset({i}), {}, frozenset(edges),
                   values=dict(values))
@@ -224,20 +226,21 @@ def forward_frames(scene: Scene) -> list[Frame]:
     return frames
 
 
-def _with_numbers(names: GraphNames, node: Any) -> str:
+def _with_numbers(names: GraphNames, node: Node) -> str:
     """The op over its operands' numbers: ``3·(−2)``."""
-    operands = [format_signed(child.data) for child in node.children]
+    operands = [format_signed(child.data) for child in as_scalar(node).children]
     return fill_op(node, operands)
 
 
-def _local_lines(names: GraphNames, node: Any) -> list[str]:
+def _local_lines(names: GraphNames, node: Node) -> list[str]:
     """``records ∂m/∂w = x = −2, ∂m/∂x = w = 3``: what the op stores for the backward pass."""
     parts = []
+    local_grads = as_scalar(node).local_grads
     for position, child in enumerate(node.children):
-        if is_constant(child) or position >= len(node.local_grads):
+        if is_constant(child) or position >= len(local_grads):
             continue
         formula = names.local_formula(node, position)
-        value = format_data(node.local_grads[position])
+        value = format_data(local_grads[position])
         text = names.partial(node, child)
         if formula is not None and formula != value:
             text += f" = {formula}"
@@ -245,11 +248,11 @@ def _local_lines(names: GraphNames, node: Any) -> list[str]:
     return [f"records {', '.join(parts)}"] if parts else []
 
 
-def _neuron_label(group: Any) -> str:
+def _neuron_label(group: Group) -> str:
     return f"{group.place.layer_index}.{group.place.neuron_index}"
 
 
-def group_formula(scene: Scene, group: Any) -> str:
+def group_formula(scene: Scene, group: Group) -> str:
     """``tanh(w·x + b)`` for a collapsed neuron."""
     output = scene.names.order[group.output]
     activation = output.op if output.op not in ("+", "") else None
@@ -293,7 +296,7 @@ def by_neuron(scene: Scene, frames: list[Frame]) -> list[Frame]:
             pending.append(frame)
             continue
         flush()
-        edges = set(frame.edges) | edges_into.get(f"op{frame.active}", set())
+        edges = set(frame.edges) | edges_into.get(scene.head(frame.active), set())
         updated = frozenset(scene.collapsed.get(i, i) for i in frame.updated)
         title = frame.title.replace("step " + str(frame.index), "step " + str(len(merged)), 1)
         merged.append(
@@ -303,7 +306,7 @@ def by_neuron(scene: Scene, frames: list[Frame]) -> list[Frame]:
     return merged
 
 
-def neuron_lines(scene: Scene, group: Any, grads: dict[int, Any]) -> list[str]:
+def neuron_lines(scene: Scene, group: Group, grads: Mapping[int, Any]) -> list[str]:
     """One neuron's backward step: δ = ∂L/∂z = ∂L/∂out · f'(z), then ∂L/∂w = δ·x, ∂L/∂b = δ."""
     names = scene.names
     output = names.order[group.output]
@@ -319,7 +322,7 @@ def neuron_lines(scene: Scene, group: Any, grads: dict[int, Any]) -> list[str]:
     delta = grads.get(names.id(bias)) if bias is not None else None
     lines = []
     if output.op not in ("+", "") and isinstance(upstream, float) and isinstance(delta, float):
-        slope = output.local_grads[0]
+        slope = as_scalar(output).local_grads[0]
         lines.append(
             f"δ = ∂L/∂z = ∂L/∂out · {output.op}′(z) = {format_signed(upstream)} · "
             f"{format_signed(slope)} = {format_number(delta)}"
@@ -351,7 +354,7 @@ def neuron_lines(scene: Scene, group: Any, grads: dict[int, Any]) -> list[str]:
     return lines
 
 
-def _weight_inputs(scene: Scene, group: Any) -> dict[int, Any]:
+def _weight_inputs(scene: Scene, group: Group) -> dict[int, Any]:
     """Each weight of a collapsed neuron, by id, and the input it multiplies."""
     found = {}
     for member in group.members:
@@ -367,7 +370,7 @@ class Steps(Sequence[Frame]):
 
     def __init__(
         self,
-        root: Any,
+        root: Node,
         *,
         rankdir: str = "LR",
         max_nodes: int | None = DEFAULT_MAX_NODES,
@@ -545,7 +548,7 @@ def _widest_lines(frames: Sequence[Frame]) -> list[str]:
 
 
 def steps(
-    root: Any,
+    root: Node,
     *,
     direction: str = "backward",
     collapse: str | None = None,
@@ -583,7 +586,7 @@ def steps(
 
 
 def render_steps(
-    root: Any,
+    root: Node,
     target: str | os.PathLike[str],
     *,
     renderer: str | None = None,

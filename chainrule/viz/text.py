@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from chainrule.engine.higher import derivative_name
+from chainrule.engine.node import Node
 from chainrule.viz.chain import chain_rule_lines
 from chainrule.viz.dot import find_node
 from chainrule.viz.format import format_data
@@ -22,7 +23,9 @@ MAX_CHAIN_PATHS = 64
 MAX_CHAIN_FACTORS = 2_000
 
 
-def explain(root: Any, wrt: Any = None, *, max_nodes: int | None = MAX_EXPLAIN_NODES) -> str:
+def explain(
+    root: Node, wrt: Node | None = None, *, max_nodes: int | None = MAX_EXPLAIN_NODES
+) -> str:
     """Tell the forward pass, every backward step and the resulting gradients as text.
 
     Uses the same names as the diagrams (unlabelled values are ``a, b, c …`` in creation
@@ -97,7 +100,7 @@ def _gradient_lines(names: GraphNames, final: Mapping[int, Any]) -> list[str]:
     ]
 
 
-def _full_name(names: GraphNames, node: Any, gap: str = " ") -> str:
+def _full_name(names: GraphNames, node: Node, gap: str = " ") -> str:
     """`` (layers.1.neurons.0.w.1)`` after a short model name, else nothing."""
     full = names.full_name(node)
     return f"{gap}({full})" if full != names.name(node) else ""
@@ -114,7 +117,7 @@ def _model_legend(names: GraphNames) -> list[str]:
     ]
     if not examples:
         return []
-    weights = [node for node in examples if ".w." in node.label]
+    weights = [node for node in examples if ".w." in (node.label or "")]
     example = (weights or examples)[-1]
     return [
         f"Model values are named role[layer.neuron]: {names.name(example)} is {example.label};",

@@ -101,6 +101,7 @@ SUB = Op(
     parser="operator",
     local_ops=constant_locals,
     vjp_ops=_sub_vjp_ops,
+    parenthesize_ties=(1,),
 )
 
 
@@ -199,6 +200,7 @@ DIV = Op(
     parser="operator",
     local_ops=_div_local_ops,
     vjp_ops=_div_vjp_ops,
+    parenthesize_ties=(1,),
 )
 
 
@@ -286,6 +288,7 @@ POW = Op(
     parser="operator",
     local_ops=_pow_local_ops,
     vjp_ops=_pow_vjp_ops,
+    parenthesize_ties=(0, 1),
 )
 
 

@@ -51,6 +51,9 @@ class Op:
         vjp_ops: the vector-Jacobian product built from Tensor ops, for ``create_graph=True``:
             ``vjp_ops(node, g)`` with g a Tensor; the formulas of `vjp`, as Tensors whose
             graph leads back to the operands.
+        parenthesize_ties: the positions of the operands that keep their parentheses when
+            they bind exactly as tightly as the op: the right one of ``a − (b − c)`` and
+            ``a/(b/c)``, both of ``(a^b)^c`` and ``a^(b^c)``.
 
     Every field has a name and fields are given by keyword, so a new field is added with a
     default and then filled in record by record.
@@ -67,6 +70,7 @@ class Op:
     vjp: Callable[[Any, Any], tuple[Any, ...]] | None = None
     parser: Literal["call", "operator"] | None = None
     options: tuple[str, ...] = ()
+    parenthesize_ties: tuple[int, ...] = ()
     local_ops: Callable[[Any], tuple[Any, ...]] | None = None
     vjp_ops: Callable[[Any, Any], tuple[Any, ...]] | None = None
 
