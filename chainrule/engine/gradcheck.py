@@ -22,7 +22,17 @@ from chainrule.engine.gradcheck_inputs import (
     is_array_node,
     output_vector,
 )
+from chainrule.engine.graph import topological_order
 from chainrule.engine.mode import no_grad
+
+#: Ops whose derivative jumps where their operand is 0: (the sides' derivatives in words).
+KINKS = {
+    "relu": "0 on the left, 1 on the right",
+    "abs": "−1 on the left, 1 on the right",
+    "leaky_relu": "the slope on the left, 1 on the right",
+}
+#: An operand this many finite-difference steps from 0 or closer puts its input on a kink.
+_KINK_STEPS = 100
 
 
 class GradcheckError(ValueError):
@@ -39,6 +49,7 @@ class GradcheckRow(NamedTuple):
     analytic: float
     numeric: float
     ok: bool  # |analytic − numeric| ≤ atol + rtol·|numeric| (equal infinities match)
+    hint: str = ""  # for a mismatch: a likely reason (a kink, a disconnected input), if seen
 
 
 def gradcheck_report(
@@ -123,7 +134,8 @@ def gradcheck(
             mismatches,
             key=lambda r: (-_excess(r, atol, rtol), r.input_index, r.output_element, r.element),
         )
-        raise GradcheckError(_describe(worst, atol, rtol))
+        message = _describe(worst, atol, rtol)
+        raise GradcheckError(f"{message}; {worst.hint}" if worst.hint else message)
     return False
 
 
@@ -144,6 +156,7 @@ def _report(
         for x, (data, grad) in zip(inputs, saved):
             x.data, x.grad = data, grad
     rows: list[GradcheckRow] = []
+    hints: _Hints | None = None
     for k in checked:
         a, n = analytic[k], numeric[k]  # outputs × elements
         ok = _close(a, n, atol, rtol)
@@ -151,11 +164,62 @@ def _report(
         label = getattr(inputs[k], "label", None)
         for j in range(a.shape[1]):
             element = tuple(int(i) for i in np.unravel_index(j, shape))
-            rows.extend(
-                GradcheckRow(k, label, element, i, float(a[i, j]), float(n[i, j]), bool(ok[i, j]))
-                for i in range(a.shape[0])
-            )
+            for i in range(a.shape[0]):
+                row = GradcheckRow(
+                    k, label, element, i, float(a[i, j]), float(n[i, j]), bool(ok[i, j])
+                )
+                if not row.ok:
+                    hints = hints or _Hints(f, inputs, eps)
+                    row = row._replace(hint=hints.why(row))
+                rows.append(row)
     return rows
+
+
+class _Hints:
+    """Likely reasons for a mismatch, read from the graph `f` builds at the inputs."""
+
+    def __init__(self, f: Callable[..., Any], inputs: list[Any], eps: float) -> None:
+        self.inputs = inputs
+        outputs = as_output_list(f(*inputs))
+        # Duck-typed outputs may have no graph to read: then only the numbers speak.
+        self.graph = all(hasattr(y, "children") for y in outputs)
+        self.reachable: set[Any] = set()
+        for y in outputs if self.graph else ():
+            self.reachable.update(topological_order(y))
+        self.kinks = [  # (op, the nodes below it) for every kink op whose operand is near 0
+            (node.op, topological_order(node))
+            for node in self.reachable
+            if getattr(node, "op", None) in KINKS
+            and _near_zero(node.children[0].data, _KINK_STEPS * eps)
+        ]
+
+    def why(self, row: GradcheckRow) -> str:
+        x = self.inputs[row.input_index]
+        name = repr(row.label) if row.label else f"input {row.input_index}"
+        for op, below in sorted(self.kinks, key=lambda kink: len(kink[1])):
+            if x in below:
+                return (
+                    f"{name} sits on a kink of {op} (its operand is 0 there, or within the "
+                    f"finite-difference step): {op}'s derivative is one-sided there "
+                    f"({KINKS[op]}) and central differences average the two sides; "
+                    "check at a point off the kink"
+                )
+        if row.analytic == 0.0 and row.numeric != 0.0 and math.isfinite(row.numeric):
+            where = (
+                "gets 0"
+                if x in self.reachable or not self.graph
+                else ("is not in the output's graph")
+            )
+            return (
+                f"the analytic gradient is exactly 0 ({name} {where}): the input may be "
+                "disconnected; a float() or math.* call on a Value breaks the graph (use the "
+                "Value's own methods: x.exp(), x.tanh() …)"
+            )
+        return ""
+
+
+def _near_zero(data: Any, tolerance: float) -> bool:
+    return bool(np.any(np.abs(np.asarray(data, dtype=float)) <= tolerance))
 
 
 # ------------------------------------------------------------------------------- jacobians

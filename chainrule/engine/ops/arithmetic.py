@@ -80,6 +80,7 @@ SUB = Op(
     forward=_sub_forward,
     vjp=_sub_vjp,
     parser="operator",
+    parenthesize_ties=(1,),
 )
 
 
@@ -147,6 +148,7 @@ DIV = Op(
     forward=_div_forward,
     vjp=_div_vjp,
     parser="operator",
+    parenthesize_ties=(1,),
 )
 
 
@@ -193,6 +195,7 @@ POW = Op(
     forward=_pow_forward,
     vjp=_pow_vjp,
     parser="operator",
+    parenthesize_ties=(0, 1),
 )
 
 
