@@ -266,8 +266,10 @@ class Scene:
         present = sorted(set(column.values()))
         previous = dict(zip(present[1:], present))
         leaves = [n for n, c in column.items() if n not in has_in and c in previous]
-        needed = sorted({previous[column[n]] for n in leaves})
-        lines = [f'anchor{c} [shape=point style=invis width=0 height=0 label=""]' for c in needed]
+        needed = {previous[column[n]] for n in leaves}
+        lines = [
+            f'anchor{c} [shape=point style=invis width=0 height=0 label=""]' for c in sorted(needed)
+        ]
         for node, c in column.items():
             if c in needed and node not in inside_out:
                 lines.append(f"{node} -> anchor{c} [style=invis]")
