@@ -212,6 +212,9 @@ def _highlighted(names: GraphNames, leaf: Node) -> set[int]:
 
 def _notes(scene: Scene, highlight: Any, grads: dict[int, Any] | None) -> str:
     lines: list[str] = []
+    title = derivative_title(scene.names.name(scene.names.root))
+    if title is not None:
+        lines.append(title)
     if highlight is not None:
         lines.extend(_chain_rule_caption(scene, highlight))
     if scene.show_grad and not scene.backward_ran and grads is None:
@@ -222,7 +225,8 @@ def _notes(scene: Scene, highlight: Any, grads: dict[int, Any] | None) -> str:
     legend = style.legend(scene.show_grad, scene.names.name(scene.names.root), roles=roles)
     if not lines:
         return f'<<FONT POINT-SIZE="10">{legend}</FONT>>'
-    block = style.text_block(lines, size=12, bold_first=highlight is not None)[1:-1]
+    bold = highlight is not None or title is not None
+    block = style.text_block(lines, size=12, bold_first=bold)[1:-1]
     return f'<{block}<BR/><FONT POINT-SIZE="10">{legend}</FONT><BR ALIGN="LEFT"/>>'
 
 
@@ -524,3 +528,15 @@ def _edge_line(
             "arrowsize=0.5" if on_path else 'color="#7a7a7a80" penwidth=0.7 arrowsize=0.5'
         )
     return f"{edge.tail} -> {edge.head} [{' '.join(attributes)}]"
+
+
+def derivative_title(name: str) -> str | None:
+    """What a graph whose output is a gradient (``∂L/∂θ1``) shows: None for any other graph.
+
+    >>> derivative_title("∂L/∂θ1")
+    '∂L/∂θ1 as a graph: the backward pass of L, recorded by create_graph=True'
+    """
+    if not name.startswith("∂") or "/∂" not in name:
+        return None
+    output = name.split("/", 1)[0].lstrip("∂⁰¹²³⁴⁵⁶⁷⁸⁹")
+    return f"{name} as a graph: the backward pass of {output}, recorded by create_graph=True"
