@@ -7,33 +7,37 @@ multiplies the local derivatives along the edges: ∂y/∂w = ∂y/∂m · ∂m/
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from _common import output_dir
 
 from chainrule import Value, viz
+from chainrule.viz.export import svg_to_png
+
+
+def export_png(svg: str, path: Path) -> Path:
+    """One frame of a stepper as a PNG (no system Graphviz needed)."""
+    path.write_bytes(svg_to_png(svg, zoom=2))
+    return path
 
 
 def main() -> None:
     out = output_dir(__file__, "A computational graph built op by op, forward and backward.")
     w, x, q = Value(3.0, label="w"), Value(-2.0, label="x"), Value(5.0, label="q")
-    written = []
-
     m = w * x  # op 1: a product node
     m.label = "m"
-    print(
-        f"forward, op 1: m = w·x = {w.data:g}·({x.data:g}) = {m.data:g}; local derivatives "
-        f"∂m/∂w = x = {m.local_grads[0]:g}, ∂m/∂x = w = {m.local_grads[1]:g}"
-    )
-    written.append(
-        viz.draw(m, show_grad=False, edge_labels=True).render(out / "forward_1_product.png")
-    )
-
     y = m + q  # op 2: a sum node
     y.label = "y"
-    print(
-        f"forward, op 2: y = m + q = ({m.data:g}) + {q.data:g} = {y.data:g}; local derivatives "
-        f"∂y/∂m = {y.local_grads[0]:g}, ∂y/∂q = {y.local_grads[1]:g}"
-    )
-    written.append(viz.draw(y, show_grad=False, edge_labels=True).render(out / "forward_2_sum.png"))
+    # the forward pass op by op, each frame showing the value computed and the local
+    # derivatives its op records (the pictures the lecture draws by hand)
+    forward = viz.steps(y, direction="forward")
+    for frame in forward:
+        print(f"forward, {frame.title}: " + "; ".join(frame.formulas))
+    written = [
+        export_png(svg, out / f"forward_{frame.index}.png")
+        for frame, svg in zip(forward, forward.svgs())
+    ]
+    forward_page = forward.render(out / "forward_steps")
 
     y.backward()
     print(f"backward: ∂y/∂w = {w.grad:g} (= x), ∂y/∂x = {x.grad:g} (= w), ∂y/∂q = {q.grad:g}")
@@ -41,6 +45,7 @@ def main() -> None:
     written += [backward.render(out / "backward.png"), backward.render(out / "backward.svg")]
     page = viz.render_steps(y, out / "steps")
     print(f"pictures: {', '.join(path.name for path in written)} in {out}")
+    print(f"step-by-step forward pass: {forward_page}")
     print(f"step-by-step backward pass: {page}")
 
 

@@ -42,9 +42,9 @@ DEMOS: dict[str, tuple[list[str], list[str]]] = {
         ["L = 6.25", "∂L/∂θ1 = 15, ∂L/∂θ2 = −5", "steps/index.html"],
     ),
     "08_computational_graph.py": (
-        ["forward_1_product.png", "forward_2_sum.png", "backward.png", "backward.svg"]
-        + ["steps/index.html"],
-        ["∂y/∂w = -2 (= x), ∂y/∂x = 3 (= w), ∂y/∂q = 1"],
+        ["forward_0.png", "forward_1.png", "forward_2.png", "backward.png", "backward.svg"]
+        + ["steps/index.html", "forward_steps/index.html"],
+        ["∂y/∂w = -2 (= x), ∂y/∂x = 3 (= w), ∂y/∂q = 1", "records ∂m/∂w = x = −2, ∂m/∂x = w = 3"],
     ),
     "09_universal_approximation.py": (["universal_approximation.png"], ["final MSE"]),
     "10_classifier.py": (

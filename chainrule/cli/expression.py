@@ -19,6 +19,7 @@ from chainrule.cli.errors import (
 from chainrule.cli.options import diagram_options, output_target, require_folder, save_diagram
 from chainrule.engine.expr import MissingValuesError, parse
 from chainrule.engine.gradcheck import GradcheckRow, gradcheck_report
+from chainrule.viz.dot import RANKDIRS
 from chainrule.viz.steps import DEFAULT_FRAME_SECONDS
 
 #: The lecture example and its values (so that ∂L/∂θ1 = 2(θ1θ2x − y)·θ2x = 15).
@@ -157,7 +158,8 @@ def render(
     short_help="Step through the backward pass of EXPR (HTML page, or GIF).",
     epilog="\b\nExamples:\n  chainrule steps\n"
     "  chainrule steps 'sigmoid(w*x)' --set w=-1 --set x=3 -o sigmoid-steps\n"
-    "  chainrule steps --gif backprop.gif --duration 2",
+    "  chainrule steps --gif backprop.gif --duration 2\n"
+    "  chainrule steps --forward -o forward-steps",
 )
 @expression_arguments
 @click.option(
@@ -181,7 +183,8 @@ def render(
     show_default=True,
     help="Seconds per GIF frame.",
 )
-@click.option("--rankdir", type=click.Choice(["LR", "TB"]), default="LR", show_default=True)
+@click.option("--rankdir", type=click.Choice(RANKDIRS), default="LR", show_default=True)
+@click.option("--forward", is_flag=True, help="Step through the forward pass, op by op.")
 def steps(
     expr: str | None,
     pairs: tuple[str, ...],
@@ -189,8 +192,9 @@ def steps(
     gif: str | None,
     duration: float,
     rankdir: str,
+    forward: bool,
 ) -> None:
-    """Write the backward pass of EXPR as a page to step through (index.html), or a GIF."""
+    """Write the backward (or forward) pass of EXPR as a page to step through, or a GIF."""
     from chainrule.viz.steps import steps as backward_steps
 
     target = outdir if gif is None else gif
@@ -199,7 +203,9 @@ def steps(
     require_folder(target)  # the folder itself is created, but not missing parents
     root, _ = expression(expr, pairs)
     with user_errors():
-        frames = backward_steps(root, rankdir=rankdir)
+        frames = backward_steps(
+            root, rankdir=rankdir, direction="forward" if forward else "backward"
+        )
     with user_errors(), failures(f"cannot write {target}"):
         written = frames.render(target, duration=duration)
     click.echo(f"{'open' if gif is None else 'wrote'} {written.resolve()}")

@@ -10,6 +10,7 @@ from chainrule import nn
 from chainrule.cli.errors import FiniteFloat, failure, number_list, one_line, user_errors
 from chainrule.cli.options import diagram_options, output_target, save_diagram
 from chainrule.nn import memory
+from chainrule.viz.scene import COLLAPSE_MODES
 
 
 def load_scalar(path: str) -> Any:
@@ -119,7 +120,7 @@ def find_parameter(model: Any, name: str) -> Any:
 @click.option("--edge-labels", is_flag=True, help="Write each edge's local derivative or weight.")
 @click.option(
     "--collapse",
-    type=click.Choice(["neuron", "layer", "none"]),
+    type=click.Choice([*(mode for mode in COLLAPSE_MODES if mode), "none"]),
     default="none",
     show_default=True,
     help="Draw each neuron (or each layer) as one node.",

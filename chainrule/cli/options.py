@@ -12,6 +12,7 @@ import click
 from chainrule._files import check_target
 from chainrule.cli.errors import failure, failures, one_line, user_errors
 from chainrule.viz.diagram import FORMATS, SUFFIX_FORMATS
+from chainrule.viz.dot import RANKDIRS
 from chainrule.viz.render import MAX_DPI, PNG_DPI
 
 
@@ -34,10 +35,10 @@ def diagram_options(command: Callable[..., Any]) -> Callable[..., Any]:
             ),
             click.option(
                 "--rankdir",
-                type=click.Choice(["LR", "TB"]),
+                type=click.Choice(RANKDIRS),
                 default="LR",
                 show_default=True,
-                help="Layout: left to right, or top to bottom.",
+                help="Layout: left to right (LR), top to bottom (TB), or reversed (RL, BT).",
             ),
             click.option(
                 "--dpi",

@@ -33,6 +33,7 @@ from chainrule.nn import activations, batched, losses, memory, optim
 from chainrule.nn import train as training
 from chainrule.nn.activations import LAYER_ACTIVATIONS
 from chainrule.nn.data import DATASETS
+from chainrule.viz import plots  # matplotlib itself is imported only when plotting
 
 #: Hidden-layer activations: nn's, less those that act on a whole layer (softmax).
 ACTIVATIONS = [name for name in activations.ACTIVATIONS if name not in LAYER_ACTIVATIONS]
@@ -42,7 +43,6 @@ OPTIMIZERS = [*optim.OPTIMIZERS, *PRESETS]
 #: Noise for the data sets whose own default is none (a little makes the task less trivial).
 NOISE = {"moons": 0.1, "circles": 0.05}
 DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05}  # else 0.01
-PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
 
 def train_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -181,8 +181,9 @@ def check_outputs(output: str | None, plot: str | None) -> None:
         if path is not None:
             require_writable_folder(path)
     if plot is not None:
-        if Path(plot).suffix.lower() not in PLOT_SUFFIXES:
-            raise click.UsageError(one_line(f"--plot {plot!r}: use a .png, .svg or .pdf file"))
+        if Path(plot).suffix.lower().lstrip(".") not in plots.FORMATS:
+            suffixes = ", ".join(f".{name}" for name in plots.FORMATS)
+            raise click.UsageError(one_line(f"--plot {plot!r}: use a {suffixes} file"))
         if importlib.util.find_spec("matplotlib") is None:
             raise click.ClickException("--plot needs matplotlib: pip install 'chainrule[plot]'")
 
@@ -251,8 +252,6 @@ def save_results(setup: Setup, history: Any, output: str | None, plot: str | Non
             nn.save(setup.model, output)
         click.echo(f"saved the model to {Path(output).resolve()}")
     if plot is not None and len(history):
-        from chainrule.viz import plots
-
         with user_errors(), failures(f"cannot write {plot}"):
             written = [plots.plot_history(history, plot, title=f"Training on {setup.dataset}")]
             if setup.classes and setup.X.shape[1] == 2:

@@ -5,7 +5,6 @@ Imports only the standard library and NumPy.
 
 from chainrule.engine.mode import detect_anomaly, enable_grad, no_grad
 from chainrule.engine.tensor import Tensor
-from chainrule.engine.value import Value
-from chainrule.engine.value_softmax import log_softmax, softmax
+from chainrule.engine.value import Value, log_softmax, softmax
 
 __all__ = ["Value", "Tensor", "no_grad", "enable_grad", "detect_anomaly", "softmax", "log_softmax"]

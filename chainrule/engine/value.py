@@ -6,32 +6,59 @@ them as data (`children`, `local_grads`). Backward is then the same loop for eve
 without re-deriving it. No closures are stored, so graphs have no reference cycles and are
 freed by reference counting alone.
 
+What each op computes is its record's (`chainrule.engine.ops`): a method here is one line
+that applies the record's scalar rule. The four most frequent ops (``+``, ``*``, relu and
+tanh) are written out inline instead, which measurably speeds up building a graph; a test
+holds each equal to its record (tests/engine/test_value.py).
+
 Speed and memory: a node keeps its (at most two) operands and their local derivatives in
 four slots rather than two tuples, so each op allocates one garbage-collected object, not
-three; the collector's work per op halves. Ops with more operands (softmax over a list)
-store the tuples themselves, marked by `_MANY` in the second slot.
+three; the collector's work per op halves. Ops over a list (softmax) store the tuples
+themselves, marked by `MANY` in the second slot, and which output the node is in the fourth.
+Only this module and `chainrule.engine.backward` read that layout.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Iterable, Sequence
 from typing import Any, Union
 
-from chainrule.engine import graph, ieee
+from chainrule.engine.backward import MANY as _MANY
+from chainrule.engine.backward import backward as _backward
+from chainrule.engine.graph import next_serial
 from chainrule.engine.mode import MODE
+from chainrule.engine.ops import (
+    ABS,
+    ADD,
+    COS,
+    DIV,
+    EXP,
+    GELU,
+    LEAKY_RELU,
+    LOG,
+    LOG_SOFTMAX,
+    MUL,
+    NEG,
+    POW,
+    RELU,
+    SIGMOID,
+    SIN,
+    SOFTMAX,
+    SOFTPLUS,
+    SQRT,
+    SUB,
+    TANH,
+    Op,
+)
+from chainrule.engine.ops.activations import check_slope
 
 Number = Union[int, float]
 Operand = Union["Value", int, float]
 
-_INF = math.inf
-_NAN = math.nan
-_SQRT2 = math.sqrt(2.0)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
-
 _new = object.__new__
-_MANY = graph.MANY  # in `_b`: the node's operands are the tuple in `_a`
-_serial = graph.next_serial
+_serial = next_serial
 
 
 class Value:
@@ -64,7 +91,7 @@ class Value:
         "_a",  # first operand, None for a leaf; the tuple of all operands when _b is _MANY
         "_b",  # second operand, None for a unary op, _MANY for an op on a list
         "_la",  # ∂self/∂_a (the tuple of all local derivatives when _b is _MANY)
-        "_lb",  # ∂self/∂_b
+        "_lb",  # ∂self/∂_b (when _b is _MANY: which output of its op the node is, or None)
         "requires_grad",
         "_serial",
         "_mark",
@@ -144,7 +171,15 @@ class Value:
         # Replacing the derivatives is how tests plant a wrong one for gradcheck to find.
         if len(values) != len(self.children):
             raise ValueError(f"{len(self.children)} local gradients expected, got {len(values)}")
-        _set_edges(self, self.children, tuple(values))
+        _set_edges(self, self.children, tuple(values), self.output_index)
+
+    @property
+    def output_index(self) -> int | None:
+        """Which output of its op this value is, for an op with one output per operand.
+
+        ``softmax([x0, x1])[1].output_index`` is 1; None for every other value.
+        """
+        return self._lb if self._b is _MANY else None
 
     def detach(self) -> Value:
         """Return a new leaf with the same data that does not require grad."""
@@ -160,48 +195,39 @@ class Value:
             other = _constant(other)  # type: ignore[assignment]
             if other is NotImplemented:
                 return NotImplemented
+        if not MODE.plain:
+            return _binary(ADD, self, other)
+        # The common case, inline for speed: ADD's scalar rule, written out.
         out = _new(Value)
         out.data = self.data + other.data
         out.grad = 0.0
         out.label = None
         out._serial = _serial()
         out._mark = None
-        if MODE.plain:  # the common case, inline for speed
-            out.op = "+"
-            out._a = self
-            out._b = other
-            out._la = out._lb = 1.0  # d(a+b)/da = 1, d(a+b)/db = 1
-            out.requires_grad = self.requires_grad or other.requires_grad
-            return out
-        return _record(out, "+", (self, other), (1.0, 1.0))
+        out.op = "+"
+        out._a = self
+        out._b = other
+        out._la = out._lb = 1.0  # d(a+b)/da = 1, d(a+b)/db = 1
+        out.requires_grad = self.requires_grad or other.requires_grad
+        return out
 
     def __radd__(self, other: Number) -> Value:
-        left = _constant(other)
-        return NotImplemented if left is NotImplemented else left.__add__(self)
+        return _reflected(Value.__add__, other, self)
 
     def __sub__(self, other: Operand) -> Value:
-        if type(other) is not Value:
-            other = _constant(other)  # type: ignore[assignment]
-            if other is NotImplemented:
-                return NotImplemented
-        # d(a−b)/da = 1, d(a−b)/db = −1
-        return _result(
-            self.data - other.data,
-            "-",
-            (self, other),
-            (1.0, -1.0),
-            self.requires_grad or other.requires_grad,
-        )
+        return _binary(SUB, self, other)
 
     def __rsub__(self, other: Number) -> Value:
-        left = _constant(other)
-        return NotImplemented if left is NotImplemented else left.__sub__(self)
+        return _reflected(Value.__sub__, other, self)
 
     def __mul__(self, other: Operand) -> Value:
         if type(other) is not Value:
             other = _constant(other)  # type: ignore[assignment]
             if other is NotImplemented:
                 return NotImplemented
+        if not MODE.plain:
+            return _binary(MUL, self, other)
+        # The common case, inline for speed: MUL's scalar rule, written out.
         a = self.data
         b = other.data
         out = _new(Value)
@@ -210,71 +236,37 @@ class Value:
         out.label = None
         out._serial = _serial()
         out._mark = None
-        if MODE.plain:  # the common case, inline for speed
-            out.op = "*"
-            out._a = self
-            out._b = other
-            out._la = b  # d(a·b)/da = b
-            out._lb = a  # d(a·b)/db = a
-            out.requires_grad = self.requires_grad or other.requires_grad
-            return out
-        return _record(out, "*", (self, other), (b, a))
+        out.op = "*"
+        out._a = self
+        out._b = other
+        out._la = b  # d(a·b)/da = b
+        out._lb = a  # d(a·b)/db = a
+        out.requires_grad = self.requires_grad or other.requires_grad
+        return out
 
     def __rmul__(self, other: Number) -> Value:
-        left = _constant(other)
-        return NotImplemented if left is NotImplemented else left.__mul__(self)
+        return _reflected(Value.__mul__, other, self)
 
     def __truediv__(self, other: Operand) -> Value:
-        if type(other) is not Value:
-            other = _constant(other)  # type: ignore[assignment]
-            if other is NotImplemented:
-                return NotImplemented
-        a = self.data
-        b = other.data
-        inv_b = ieee.div(1.0, b)
-        # d(a/b)/da = 1/b, d(a/b)/db = −a/b²
-        return _result(
-            ieee.div(a, b),
-            "/",
-            (self, other),
-            (inv_b, -a * inv_b * inv_b),
-            self.requires_grad or other.requires_grad,
-        )
+        return _binary(DIV, self, other)
 
     def __rtruediv__(self, other: Number) -> Value:
-        left = _constant(other)
-        return NotImplemented if left is NotImplemented else left.__truediv__(self)
+        return _reflected(Value.__truediv__, other, self)
 
     def __pow__(self, other: Operand) -> Value:
-        if type(other) is not Value:
-            other = _constant(other)  # type: ignore[assignment]
-            if other is NotImplemented:
-                return NotImplemented
-        a = self.data
-        b = other.data
-        out = ieee.pow_(a, b)
-        # d(a^b)/da = b·a^(b−1) (0 when b = 0, even at a = 0, as PyTorch), d(a^b)/db = a^b·ln(a)
-        return _result(
-            out,
-            "**",
-            (self, other),
-            (b * ieee.pow_(a, b - 1.0) if b else 0.0, ieee.pow_exponent_grad(a, b, out)),
-            self.requires_grad or other.requires_grad,
-        )
+        return _binary(POW, self, other)
 
     def __rpow__(self, other: Number) -> Value:
-        left = _constant(other)
-        return NotImplemented if left is NotImplemented else left.__pow__(self)
+        return _reflected(Value.__pow__, other, self)
 
     def __neg__(self) -> Value:
-        # d(−a)/da = −1
-        return _result(-self.data, "neg", (self,), (-1.0,), self.requires_grad)
+        return _unary(NEG, self)
 
     def __pos__(self) -> Value:
         return self
 
     def __abs__(self) -> Value:
-        return self.abs()
+        return _unary(ABS, self)
 
     # Comparisons read the data, as `float` would; equality stays identity so that Values
     # can be set members and dict keys (the graph walks rely on it).
@@ -295,38 +287,33 @@ class Value:
     # ------------------------------------------------------------------- unary functions
     def abs(self) -> Value:
         """|a|; its derivative is sign(a), 0 at 0 (as PyTorch)."""
-        a = self.data
-        sign = 1.0 if a > 0 else (-1.0 if a < 0 else 0.0)
-        return _result(abs(a), "abs", (self,), (sign,), self.requires_grad)
+        return _unary(ABS, self)
 
     def exp(self) -> Value:
         """e^a; overflows to inf, never raises."""
-        try:
-            out = math.exp(self.data)
-        except OverflowError:
-            out = _INF
-        # d(e^a)/da = e^a
-        return _result(out, "exp", (self,), (out,), self.requires_grad)
+        return _unary(EXP, self)
 
     def log(self) -> Value:
         """Natural logarithm: −inf at 0, nan below 0 (IEEE)."""
-        a = self.data
-        if a > 0:
-            out = math.log(a)
-        else:
-            out = -_INF if a == 0 else _NAN
-        # d(ln a)/da = 1/a
-        return _result(out, "log", (self,), (ieee.div(1.0, a),), self.requires_grad)
+        return _unary(LOG, self)
 
     def sqrt(self) -> Value:
         """Square root: nan below 0; the derivative is inf at 0."""
-        a = self.data
-        out = math.sqrt(a) if a >= 0 else _NAN
-        # d(√a)/da = 1/(2√a)
-        return _result(out, "sqrt", (self,), (ieee.div(0.5, out),), self.requires_grad)
+        return _unary(SQRT, self)
+
+    def sin(self) -> Value:
+        """Sine (of radians); nan at ±inf."""
+        return _unary(SIN, self)
+
+    def cos(self) -> Value:
+        """Cosine (of radians); nan at ±inf."""
+        return _unary(COS, self)
 
     def relu(self) -> Value:
         """max(0, a); the derivative at 0 is 0 (as PyTorch)."""
+        if not MODE.plain:
+            return _unary(RELU, self)
+        # The common case, inline for speed: RELU's scalar rule, written out.
         a = self.data
         out = _new(Value)
         out.data = 0.0 if a <= 0 else a  # nan stays nan
@@ -334,15 +321,12 @@ class Value:
         out.label = None
         out._serial = _serial()
         out._mark = None
-        local = 1.0 if a > 0 else 0.0  # d relu(a)/da = 1 if a > 0 else 0
-        if MODE.plain:  # the common case, inline for speed
-            out.op = "relu"
-            out._a = self
-            out._b = out._lb = None
-            out._la = local
-            out.requires_grad = self.requires_grad
-            return out
-        return _record(out, "relu", (self,), (local,))
+        out.op = "relu"
+        out._a = self
+        out._b = out._lb = None
+        out._la = 1.0 if a > 0 else 0.0  # d relu(a)/da = 1 if a > 0 else 0
+        out.requires_grad = self.requires_grad
+        return out
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """a for a > 0, slope·a otherwise.
@@ -350,28 +334,17 @@ class Value:
         Raises:
             TypeError: if `slope` is not a real number (a Value slope would record no edge).
         """
-        if type(slope) is not float and (
-            isinstance(slope, Value) or not isinstance(slope, numbers.Real)
-        ):
-            raise TypeError(f"leaky_relu slope must be a real number, got {type(slope).__name__}")
-        a = self.data
-        if a > 0:
-            return _result(a, "leaky_relu", (self,), (1.0,), self.requires_grad)
-        return _result(slope * a, "leaky_relu", (self,), (float(slope),), self.requires_grad)
+        return _unary(LEAKY_RELU, self, check_slope(slope))
 
     def sigmoid(self) -> Value:
         """σ(a) = 1/(1 + e^−a), computed piecewise so that it never overflows."""
-        a = self.data
-        if a >= 0:
-            out = 1.0 / (1.0 + math.exp(-a))
-        else:
-            e = math.exp(a)
-            out = e / (1.0 + e)
-        # dσ/da = σ(1 − σ)
-        return _result(out, "sigmoid", (self,), (out * (1.0 - out),), self.requires_grad)
+        return _unary(SIGMOID, self)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent."""
+        if not MODE.plain:
+            return _unary(TANH, self)
+        # The common case, inline for speed: TANH's scalar rule, written out.
         t = math.tanh(self.data)
         out = _new(Value)
         out.data = t
@@ -379,23 +352,20 @@ class Value:
         out.label = None
         out._serial = _serial()
         out._mark = None
-        if MODE.plain:  # the common case, inline for speed
-            out.op = "tanh"
-            out._a = self
-            out._b = out._lb = None
-            out._la = 1.0 - t * t  # d tanh(a)/da = 1 − tanh²(a)
-            out.requires_grad = self.requires_grad
-            return out
-        return _record(out, "tanh", (self,), (1.0 - t * t,))
+        out.op = "tanh"
+        out._a = self
+        out._b = out._lb = None
+        out._la = 1.0 - t * t  # d tanh(a)/da = 1 − tanh²(a)
+        out.requires_grad = self.requires_grad
+        return out
 
     def gelu(self) -> Value:
         """Exact GELU, a·Φ(a), with Φ the standard normal CDF (erf form)."""
-        a = self.data
-        cdf = 0.5 * math.erfc(-a / _SQRT2)
-        pdf = math.exp(-0.5 * a * a) * _INV_SQRT_2PI if not math.isinf(a) else 0.0
-        # d(a·Φ(a))/da = Φ(a) + a·φ(a)
-        local = cdf + a * pdf if pdf else cdf
-        return _result(a * cdf, "gelu", (self,), (local,), self.requires_grad)
+        return _unary(GELU, self)
+
+    def softplus(self) -> Value:
+        """log(1 + e^a), computed so that it never overflows (softplus(1000) is 1000)."""
+        return _unary(SOFTPLUS, self)
 
     # ------------------------------------------------------------------------- backward
     def backward(self, grad: float = 1.0) -> None:
@@ -408,16 +378,97 @@ class Value:
         Raises:
             ValueError: if this value does not require grad.
         """
-        graph.backward(self, grad)
+        _backward(self, grad)
+
+
+# ------------------------------------------------------------------------- over a list
+def softmax(values: Sequence[Value | Number], axis: int = -1) -> Any:
+    """Softmax over a list: s_i = e^(x_i − m) / Σ_j e^(x_j − m), with m = max x.
+
+    Each output is one node whose children are all the inputs, with local derivatives
+    ∂s_i/∂x_j = s_i(δ_ij − s_j), and which knows its place i (`Value.output_index`). A Tensor
+    is handed to its own ``softmax(axis)``.
+
+    >>> [round(s.data, 4) for s in softmax([Value(1.0), Value(2.0), Value(3.0)])]
+    [0.09, 0.2447, 0.6652]
+    """
+    if _is_tensor(values):
+        return values.softmax(axis)  # type: ignore[attr-defined]
+    return _over_list(SOFTMAX, values)
+
+
+def log_softmax(values: Sequence[Value | Number], axis: int = -1) -> Any:
+    """Log-softmax over a list: x_i − m − log Σ_j e^(x_j − m); ∂/∂x_j = δ_ij − s_j.
+
+    A Tensor is handed to its own ``log_softmax(axis)``.
+    """
+    if _is_tensor(values):
+        return values.log_softmax(axis)  # type: ignore[attr-defined]
+    return _over_list(LOG_SOFTMAX, values)
+
+
+def _is_tensor(x: object) -> bool:
+    """A Tensor, recognised without importing it (tensor.py builds on this module's graph)."""
+    return not isinstance(x, (list, tuple)) and hasattr(x, "log_softmax") and hasattr(x, "shape")
+
+
+def _over_list(op: Op, values: Iterable[Value | Number]) -> list[Value]:
+    """One node per output of an op over a list, each with every input as an operand."""
+    inputs = _as_values(values, op.name)
+    requires_grad = any(v.requires_grad for v in inputs)
+    rule: Any = op.scalar
+    return [
+        _result(data, op.name, inputs, local_grads, requires_grad, index)
+        for index, (data, local_grads) in enumerate(rule([v.data for v in inputs]))
+    ]
+
+
+def _as_values(values: Iterable[Value | Number], name: str) -> tuple[Value, ...]:
+    if isinstance(values, (Value, str, bytes)):
+        raise TypeError(f"{name}() takes a list of Values, got {type(values).__name__}")
+    result = []
+    for v in values:
+        if isinstance(v, Value):
+            result.append(v)
+        else:
+            c = _constant(v)
+            if c is NotImplemented:
+                raise TypeError(f"{name}() takes Values or numbers, got {type(v).__name__}")
+            result.append(c)
+    if not result:
+        raise ValueError(f"{name}() of an empty list")
+    return tuple(result)
 
 
 # ------------------------------------------------------------------------------- helpers
+def _unary(op: Op, a: Value, *options: Any) -> Value:
+    """Apply a one-operand op's scalar rule to `a`."""
+    data, local_grads = op.scalar(a.data, *options)  # type: ignore[misc]
+    return _result(data, op.name, (a,), local_grads, a.requires_grad)
+
+
+def _binary(op: Op, a: Value, other: Operand) -> Value:
+    """Apply a two-operand op's scalar rule; a number `other` becomes a constant leaf."""
+    b = other if type(other) is Value else _constant(other)
+    if b is NotImplemented:
+        return NotImplemented
+    data, local_grads = op.scalar(a.data, b.data)  # type: ignore[misc]
+    return _result(data, op.name, (a, b), local_grads, a.requires_grad or b.requires_grad)
+
+
+def _reflected(method: Any, left: Number, right: Value) -> Value:
+    """``2 - v`` and the like: the number on the left becomes a constant leaf."""
+    constant = _constant(left)
+    return NotImplemented if constant is NotImplemented else method(constant, right)
+
+
 def _result(
     data: float,
     op: str,
     children: tuple[Value, ...],
     local_grads: tuple[float, ...],
     requires_grad: bool,
+    index: int | None = None,
 ) -> Value:
     """Make the output node of an op (the hot path: no `__init__`, no checks)."""
     out = _new(Value)
@@ -428,21 +479,14 @@ def _result(
     out._mark = None
     if MODE.plain:
         out.op = op
-        _set_edges(out, children, local_grads)
+        _set_edges(out, children, local_grads, index)
         out.requires_grad = requires_grad
         return out
-    return _record(out, op, children, local_grads)
-
-
-def _record(
-    out: Value, op: str, children: tuple[Value, ...], local_grads: tuple[float, ...]
-) -> Value:
-    """Finish an op's output node when not in the plain mode (no_grad or detect_anomaly)."""
     if MODE.anomaly:
-        _check_forward(out.data, op, children)
+        _check_forward(data, op, children)
     if MODE.grad_enabled:
         out.op = op
-        _set_edges(out, children, local_grads)
+        _set_edges(out, children, local_grads, index)
         out.requires_grad = any(c.requires_grad for c in children)
     else:
         out.op = ""
@@ -451,16 +495,24 @@ def _record(
     return out
 
 
-def _set_edges(out: Value, children: tuple[Value, ...], local_grads: tuple[float, ...]) -> None:
-    """Store an op's operands and local derivatives in the node's four edge slots."""
-    if len(children) == 1:
+def _set_edges(
+    out: Value,
+    children: tuple[Value, ...],
+    local_grads: tuple[float, ...],
+    index: int | None = None,
+) -> None:
+    """Store an op's operands and local derivatives in the node's four edge slots.
+
+    An output of an op over a list (`index` given) keeps the tuples, whatever their length.
+    """
+    if index is None and len(children) == 1:
         out._a, out._la = children[0], local_grads[0]
         out._b = out._lb = None
-    elif len(children) == 2:
+    elif index is None and len(children) == 2:
         out._a, out._b = children
         out._la, out._lb = local_grads
     else:
-        out._a, out._b, out._la, out._lb = children, _MANY, local_grads, None
+        out._a, out._b, out._la, out._lb = children, _MANY, local_grads, index
 
 
 def _check_forward(data: float, op: str, children: tuple[Value, ...]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from chainrule.engine import value_softmax as _lists
+from chainrule.engine import value as _lists
 
 Activation = Callable[[Any], Any]
 

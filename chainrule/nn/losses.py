@@ -8,20 +8,22 @@ Values (a batch; a list of lists for multi-output models), targets a number or a
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from chainrule.engine import tensor
-from chainrule.engine import value_softmax as _lists
+from chainrule.engine import value as _lists
 from chainrule.engine.tensor import Tensor
 from chainrule.engine.value import Value
 from chainrule.nn.module import _is_tensor
 
 REDUCTIONS = ("mean", "sum")
 _LOG_FLOOR = -100.0  # PyTorch clamps log(p) at −100 in binary cross-entropy
+# ... and divides its gradient by max(p(1 − p), ε), with ε the C++ float 1e-12f (aten's
+# EPSILON), which is 9.99999996e-13 in float64: the same number here, so the gradients agree.
+_BCE_EPSILON = float(np.float32(1e-12))
 
 
 def _pairs(predictions: Any, targets: Any) -> tuple[Any, Any]:
@@ -116,11 +118,19 @@ def hinge(predictions: Any, targets: Any, *, reduction: str = "mean") -> Any:
 def bce(predictions: Any, targets: Any, *, reduction: str = "mean") -> Any:
     """Binary cross-entropy on probabilities: −[y·log p + (1 − y)·log(1 − p)].
 
-    As in PyTorch, each log is clamped at −100, so p = 0 or 1 gives a finite loss.
+    As PyTorch's ``BCELoss``: each log is clamped at −100, so p = 0 or 1 gives a finite
+    loss, and the gradient is (p − y) / max(p(1 − p), 10⁻¹²), so a maximally wrong
+    prediction (p = 0 for y = 1) still gets a signal (−10¹²). A nan prediction gives a nan
+    loss. Both paths give the same numbers.
+
+    >>> from chainrule import Value
+    >>> p = Value(0.0)
+    >>> loss = bce(p, 1.0)
+    >>> loss.backward()
+    >>> loss.data, f"{p.grad:.3g}"
+    (100.0, '-1e+12')
     """
-    terms, count = _elementwise(
-        lambda p, y: -(_clamped_log(p) * y + _clamped_log(1 - p) * (1 - y)), predictions, targets
-    )
+    terms, count = _elementwise(_bce_term, predictions, targets)
     return _reduce(terms, count, reduction)
 
 
@@ -214,14 +224,31 @@ def _constant_like(x: Any, data: Any) -> Any:
     return Tensor(np.asarray(data, dtype=x.data.dtype))
 
 
-def _clamped_log(p: Any) -> Any:
-    """log p, clamped at −100 as PyTorch's BCE does (no gradient flows where clamped)."""
-    floor = math.exp(_LOG_FLOOR)
+def _bce_term(p: Any, y: Any) -> Any:
+    """One BCE term, PyTorch's numbers everywhere, drawn as its logs where they are plain.
+
+    Where p(1 − p) < 10⁻¹² (p within 10⁻¹² of 0 or 1), PyTorch's gradient (p − y)/10⁻¹²
+    is not the logs' (−y/p + (1 − y)/(1 − p), up to 10⁴³), and the forward value has a
+    clamped log: there the term is its clamped value c plus its gradient s times
+    (p − p.data), a line with PyTorch's value and slope. Elsewhere the logs are plain.
+    """
+    p0 = np.asarray(p.data, dtype=float)
+    edge = (p0 >= 0) & (p0 <= 1) & (p0 * (1 - p0) < _BCE_EPSILON)  # nan: no edge
+    if not edge.any():
+        return -((p.log() * y) + (1 - p).log() * (1 - y))
+    y0 = np.asarray(getattr(y, "data", y), dtype=float)
+    with np.errstate(divide="ignore"):
+        log_p = np.maximum(np.log(p0), _LOG_FLOOR)
+        log_q = np.maximum(np.log1p(-p0), _LOG_FLOOR)
+    value = np.where(edge, -(y0 * log_p + (1 - y0) * log_q), 0.0)
+    slope = np.where(edge, (p0 - y0) / _BCE_EPSILON, 0.0)
+    line = (p - _constant_like(p, p0)) * _constant_like(p, slope) + _constant_like(p, value)
     if isinstance(p, Value):
-        return p.log() if p.data > floor else Value(_LOG_FLOOR, requires_grad=False)
-    keep = _constant_like(p, p.data > floor)
-    # Where clamped: log(p·0 + 1)·0 + (−100), finite and with zero gradient.
-    return (p * keep + (1 - keep)).log() * keep + (1 - keep) * _LOG_FLOOR
+        return line
+    plain = _constant_like(p, ~edge)
+    safe = p * plain + (1 - plain) * 0.5  # the logs see ½ where the line stands in
+    logs = -((safe.log() * y) + (1 - safe).log() * (1 - y))
+    return logs * plain + line
 
 
 def _times_sign(z: Any, sign: Any) -> Any:

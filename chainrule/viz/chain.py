@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 from chainrule.engine import graph
+from chainrule.engine.node import Node, as_scalar
 from chainrule.viz.format import format_data, format_number, format_signed
 from chainrule.viz.naming import GraphNames
 
@@ -27,11 +28,26 @@ def _join_equalities(parts: list[str]) -> str:
     return " = ".join(kept)
 
 
-def local_text(names: GraphNames, node: Any, child: Any, *, expand: bool = False) -> str:
-    """∂node/∂child as a formula (``x``, ``2c``), or its number when the op has no formula."""
-    position = next(i for i, c in enumerate(node.children) if c is child)
+def local_text(
+    names: GraphNames, node: Node, child: Node, *, expand: bool = False, position: int | None = None
+) -> str:
+    """∂node/∂child as a formula (``x``, ``2c``), or its number when the op has no formula.
+
+    `position` (the child's first place among the operands) spares a scan of them, which
+    on an op over n operands, asked once per operand, would cost n².
+    """
+    if position is None:
+        position = next(i for i, c in enumerate(node.children) if c is child)
     formula = names.local_formula(node, position, expand=expand)
-    return formula if formula is not None else _number(node.local_grads[position])
+    return formula if formula is not None else _number(as_scalar(node).local_grads[position])
+
+
+def _first_positions(node: Any) -> dict[Any, int]:
+    """Each operand's first place among `node`'s operands (``a*a``: a → 0)."""
+    positions: dict[Any, int] = {}
+    for position, child in enumerate(node.children):
+        positions.setdefault(child, position)
+    return positions
 
 
 def seed_formula(names: GraphNames, seed: float = 1.0) -> str:
@@ -52,10 +68,11 @@ def step_formulas(
     """
     root, node = names.root, step.node
     running = dict(before or {})
+    positions = _first_positions(node)
     lines = []
     for contribution in step.contributions:
         child = contribution.child
-        local_symbol = local_text(names, node, child)
+        local_symbol = local_text(names, node, child, position=positions[child])
         local_value = _number(contribution.local_grad)
         if node is root:
             parts = [names.partial(root, child), local_symbol]
@@ -120,7 +137,13 @@ def path_lines(names: GraphNames, path: graph.Path) -> tuple[str, str, str, floa
     return symbols, formulas, numbers, path.product
 
 
-def chain_rule_lines(names: GraphNames, leaf: Any, *, max_paths: int | None = None) -> list[str]:
+def chain_rule_lines(
+    names: GraphNames,
+    leaf: Node,
+    *,
+    max_paths: int | None = None,
+    max_factors: int | None = None,
+) -> list[str]:
     """The chain rule for ∂root/∂leaf, summed over every path from the leaf to the root.
 
     Args:
@@ -129,6 +152,9 @@ def chain_rule_lines(names: GraphNames, leaf: Any, *, max_paths: int | None = No
         max_paths: list the paths only when there are at most this many (None: always);
             past it, only their number and the sum (a model has one path per neuron it
             passes through, so their number grows exponentially with depth).
+        max_factors: likewise, list them only when they have at most this many local
+            derivatives in all (a chain of n steps that uses x at every step has n paths of
+            up to n factors: n² to write).
 
     >>> from chainrule import Value
     >>> t1, t2 = Value(0.5, label="θ1"), Value(-1.5, label="θ2")
@@ -143,12 +169,18 @@ def chain_rule_lines(names: GraphNames, leaf: Any, *, max_paths: int | None = No
     """
     lhs = names.partial(names.root, leaf)
     leaf_name, root_name = names.name(leaf), names.name(names.root)
-    if max_paths is not None:
-        count, total = path_count_and_sum(names, leaf)
-        if count > max_paths:
+    if max_paths is not None or max_factors is not None:
+        count, total, factors = _path_totals(names, leaf)
+        if max_paths is not None and count > max_paths:
+            why = "too many to write out"
+        elif max_factors is not None and factors > max_factors:
+            why = f"{factors} local derivatives in all: too long to write out"
+        else:
+            why = ""
+        if why:
+            paths = "1 path" if count == 1 else f"{count} paths"
             return [
-                f"{lhs} = sum over {count} paths from {leaf_name} to {root_name} "
-                "(too many to write out):",
+                f"{lhs} = sum over {paths} from {leaf_name} to {root_name} ({why}):",
                 f"= {format_number(total)}",
             ]
     found = graph.paths(names.root, leaf)
@@ -173,7 +205,7 @@ def chain_rule_lines(names: GraphNames, leaf: Any, *, max_paths: int | None = No
     return lines
 
 
-def path_count_and_sum(names: GraphNames, leaf: Any) -> tuple[int, float]:
+def path_count_and_sum(names: GraphNames, leaf: Node) -> tuple[int, float]:
     """How many paths lead from `leaf` to the root, and the sum of their products.
 
     Both without listing the paths: in creation order (operands first), a node's count is the
@@ -181,16 +213,29 @@ def path_count_and_sum(names: GraphNames, leaf: Any) -> tuple[int, float]:
     Σ local derivative · the operand's (forward-mode accumulation), so the work grows with the
     number of edges, not of paths.
     """
+    count, total, _ = _path_totals(names, leaf)
+    return count, total
+
+
+def _path_totals(names: GraphNames, leaf: Any) -> tuple[int, float, int]:
+    """`path_count_and_sum`, and the number of local derivatives on all the paths together.
+
+    A node's paths are its operands' paths, each one edge longer, so its factor total is
+    Σ (the operand's factor total + the operand's path count).
+    """
     count = {names.id(leaf): 1}
     derivative = {names.id(leaf): 1.0}
+    factors = {names.id(leaf): 0}
     for node in names.order[names.id(leaf) + 1 :]:
-        paths, total = 0, 0.0
-        for child, local in zip(node.children, node.local_grads):
+        paths, total, length = 0, 0.0, 0
+        for child, local in zip(node.children, as_scalar(node).local_grads):
             c = names.id(child)
             if c in count:
                 paths += count[c]
                 total += local * derivative[c]
+                length += factors[c] + count[c]
         if paths:
-            count[names.id(node)], derivative[names.id(node)] = paths, total
+            i = names.id(node)
+            count[i], derivative[i], factors[i] = paths, total, length
     root = names.id(names.root)
-    return count.get(root, 0), derivative.get(root, 0.0)
+    return count.get(root, 0), derivative.get(root, 0.0), factors.get(root, 0)

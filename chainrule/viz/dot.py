@@ -15,10 +15,11 @@ import graphviz
 import numpy
 
 from chainrule.engine.mode import collector_paused
+from chainrule.engine.node import Node
 from chainrule.viz import routes, style
 from chainrule.viz.chain import chain_rule_lines
 from chainrule.viz.diagram import Diagram
-from chainrule.viz.format import BLANK, format_data
+from chainrule.viz.format import BLANK, format_data, visible
 from chainrule.viz.model import neuron_index, role_text
 from chainrule.viz.naming import GraphNames, is_constant
 from chainrule.viz.scene import COLLAPSE_MODES, Edge, Group, Scene
@@ -29,7 +30,7 @@ RANKDIRS = ("LR", "RL", "TB", "BT")
 
 
 def draw(
-    root: Any,
+    root: Node,
     *,
     rankdir: str = "LR",
     show_grad: bool = True,
@@ -193,7 +194,7 @@ def build_diagram(
     return Diagram(digraph, node_count=scene.node_count)
 
 
-def _highlighted(names: GraphNames, leaf: Any) -> set[int]:
+def _highlighted(names: GraphNames, leaf: Node) -> set[int]:
     """Every node on a path from `leaf` to the root: the nodes that depend on the leaf.
 
     Every node of the graph reaches the root, so a node lies on such a path exactly when one
@@ -230,7 +231,7 @@ def _notes(scene: Scene, highlight: Any, grads: dict[int, Any] | None) -> str:
 MAX_CAPTION_PATHS = 6
 
 
-def _chain_rule_caption(scene: Scene, leaf: Any) -> list[str]:
+def _chain_rule_caption(scene: Scene, leaf: Node) -> list[str]:
     names = scene.names
     name, full = names.name(leaf), names.full_name(leaf)
     if full != name:  # a model parameter: its short name, then the label it stands for
@@ -256,13 +257,16 @@ _OP_STYLE = (
 
 
 def _quote(text: str) -> str:
+    """A DOT double-quoted string; control characters are shown as escapes (``\\n``)."""
+    if not text.isprintable():
+        text = visible(text)
     if "\\" in text or '"' in text:
         text = text.replace("\\", "\\\\").replace('"', '\\"')
     return '"' + text + '"'
 
 
 def _value_lines(
-    scene: Scene, node: Any, marked: set[int], grads: dict[int, Any] | None
+    scene: Scene, node: Node, marked: set[int], grads: dict[int, Any] | None
 ) -> list[str]:
     names = scene.names
     i = names.index[node]
@@ -291,7 +295,7 @@ def _value_lines(
     return lines
 
 
-def _subtitle(scene: Scene, node: Any, title: str, name: str) -> str | None:
+def _subtitle(scene: Scene, node: Node, title: str, name: str) -> str | None:
     """Small grey text beside the name: what an intermediate value computes (``= a·x``)."""
     if title != name and node.label is None:  # a role inside a neuron: p₁, s₁, z
         return role_text(title)
@@ -357,7 +361,8 @@ def _weight_rows(scene: Scene, group: Group, grads: dict[int, Any] | None) -> li
         rows = []
         for weight, grad in zip(weights, values):
             text = f"{scene.display_name(weight)} {format_data(weight.data)}"
-            rows.append(text + (f" · {style.grad_text(grad)}" if scene.show_grad else ""))
+            shown = scene.show_grad and (grads is None or isinstance(grad, float))
+            rows.append(text + (f" · {style.grad_text(grad)}" if shown else ""))
         return rows
     if not scene.show_grad or any(not isinstance(v, float) for v in values):
         return [f"{len(weights)} weights in {_range([w.data for w in weights])}"]
@@ -371,8 +376,8 @@ def _bias_row(scene: Scene, group: Group, grads: dict[int, Any] | None) -> list[
         node = names.order[member]
         if node.label == f"{group.key}.b":
             text = f"b {format_data(node.data)}"
-            if scene.show_grad:
-                grad = scene.grad_value(node) if grads is None else grads.get(member)
+            grad = scene.grad_value(node) if grads is None else grads.get(member)
+            if scene.show_grad and (grads is None or isinstance(grad, float)):
                 text += f" · {style.grad_text(grad)}"
             return [text]
     return []
@@ -513,10 +518,7 @@ class WeightStyle:
 def _edge_line(
     scene: Scene, edge: Edge, edge_labels: bool, marked: set[int], weights: WeightStyle
 ) -> str:
-    suffix = "" if edge.position is None else f"_{edge.position}"
-    if edge.weight is not None:
-        suffix = f"_w{edge.weight}"
-    attributes = [f"id=e_{edge.tail}_{edge.head}{suffix}"]
+    attributes = [f"id={edge.id}"]
     is_op_edge = edge.tail.startswith("op")
     # the value the edge leaves: opN → vN carries N; vC → opN (or → a collapsed neuron) C
     on_path = int(edge.tail[2:] if is_op_edge else edge.tail[1:]) in marked

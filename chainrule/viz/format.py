@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from typing import Any
 
 MINUS = "\u2212"
@@ -98,8 +99,32 @@ def subscript(text: str) -> str:
     return text.translate(_SUBSCRIPTS)
 
 
+#: Characters a label cannot show or a renderer cannot read: C0 and C1 controls (tab, line
+#: breaks, form feed, NUL, ESC, DEL …), Unicode line and paragraph separators, and lone
+#: surrogates (not encodable as UTF-8).
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def _escape_sequence(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape").decode("ascii")
+
+
+def visible(text: str) -> str:
+    """Control characters written as Python escapes: a tab shows as ``\\t``, ESC as ``\\x1b``.
+
+    A label with a raw tab, line break, NUL or ESC made the renderer fail with a syntax
+    error (or, in a terminal, ran an escape sequence); shown visibly, it also tells the
+    reader what the label really holds.
+    """
+    if text.isprintable():  # the common case: nothing to do
+        return text
+    return _INVISIBLE.sub(_escape_sequence, text)
+
+
 def escape_html(text: str) -> str:
-    """Escape text for a Graphviz HTML-like label (``<``, ``>``, ``&``, quotes)."""
+    """Escape text for a Graphviz HTML-like label: ``<``, ``>``, ``&``, quotes; see `visible`."""
+    if not text.isprintable():
+        text = visible(text)
     if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
         return html.escape(text, quote=True)
     return text  # the common case, checked first because diagrams escape every label

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
 
+from chainrule.engine.node import Node
 from chainrule.nn.names import ModelName, parse_name
 from chainrule.viz.format import subscript
 
 
-def is_constant(node: Any) -> bool:
+def is_constant(node: Node) -> bool:
     """A number mixed into an op: a leaf that needs no gradient and has no label."""
     return not node.children and not node.requires_grad and node.label is None
 
@@ -72,11 +72,11 @@ class ModelLayout:
         index: each node's position in `order`.
     """
 
-    def __init__(self, order: list[Any], index: dict[Any, int]) -> None:
+    def __init__(self, order: list[Node], index: dict[Node, int]) -> None:
         self.places: dict[int, Place] = {}
         self.short_names: dict[int, str] = {}
         self.qualified_names: dict[int, str] = {}
-        self.neuron_outputs: dict[str, Any] = {}
+        self.neuron_outputs: dict[str, Node] = {}
         self._weights: dict[int, int] = {}  # node index → weight index, for w and p = w·x
         users: dict[int, list[int]] = {}
         for node in order:
@@ -110,7 +110,7 @@ class ModelLayout:
     def place(self, index: int) -> Place | None:
         return self.places.get(index)
 
-    def _name_roles(self, order: list[Any], index: dict[Any, int]) -> None:
+    def _name_roles(self, order: list[Node], index: dict[Node, int]) -> None:
         """Name the unlabelled values inside a neuron by what they are in w·x + b.
 
         Neuron builds ((w₀·x₀ + w₁·x₁) + w₂·x₂) + b: products p_k = w_k·x_k, running sums
@@ -152,7 +152,7 @@ def neuron_index(neuron: str) -> int:
     return name.neuron_index
 
 
-def _is_bias(node: Any, neuron: str) -> bool:
+def _is_bias(node: Node, neuron: str) -> bool:
     name = parse_name(node.label)
     return name is not None and name.parameter == "b" and name.neuron == neuron
 

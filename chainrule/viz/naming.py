@@ -14,14 +14,14 @@ import re
 import string
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any
 
 from chainrule.engine import graph
-from chainrule.engine.ops import op_info
-from chainrule.viz.format import format_constant, format_number, subscript
+from chainrule.engine.node import Node
+from chainrule.engine.ops import ATOM, op_info
+from chainrule.viz.format import format_constant, format_number, subscript, visible
 from chainrule.viz.model import ModelLayout, is_constant
 
-__all__ = ["GraphNames", "is_constant", "role", "softmax_index"]
+__all__ = ["GraphNames", "fill_op", "is_constant", "role", "softmax_index"]
 
 PARAMETER, INPUT, CONSTANT, OUTPUT, INTERMEDIATE = (
     "parameter",
@@ -31,14 +31,12 @@ PARAMETER, INPUT, CONSTANT, OUTPUT, INTERMEDIATE = (
     "intermediate",
 )
 _MAX_EXPRESSION = 24  # longer expressions are written by name
-# Operator precedence, to parenthesise an operand only where it is needed.
-_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "**": 4}
-_LEAF_PRECEDENCE = 9
+_LEAF_PRECEDENCE = ATOM  # a name binds tighter than any op (whose precedence its record has)
 _SOFTMAX_OPS = ("softmax", "log_softmax")
 _OPERAND = re.compile(r"(?<![A-Za-z_])([ab])(?![A-Za-z_])")
 
 
-def role(node: Any, root: Any) -> str:
+def role(node: Node, root: Node) -> str:
     """The node's part in the picture: output, parameter, input, constant or intermediate."""
     if node is root:
         return OUTPUT
@@ -49,7 +47,7 @@ def role(node: Any, root: Any) -> str:
     return INPUT if node.label is not None else CONSTANT
 
 
-def _check_root(root: Any) -> None:
+def _check_root(root: object) -> None:
     """A graph's root is a Value or a Tensor: anything else gets a TypeError naming its type."""
     if hasattr(root, "children") and hasattr(root, "requires_grad"):
         return
@@ -98,11 +96,12 @@ class GraphNames:
     'θ1·θ2·x − y'
     """
 
-    def __init__(self, root: Any) -> None:
+    def __init__(self, root: Node) -> None:
         _check_root(root)
         self.root = root
-        self.order: list[Any] = graph.topological_order(root)
-        self.index: dict[Any, int] = {node: i for i, node in enumerate(self.order)}
+        self.order: list[Node] = graph.topological_order(root)
+        self.index: dict[Node, int] = {node: i for i, node in enumerate(self.order)}
+        self._softmax_indices: dict[Node, int] = {}
         self.model = ModelLayout(self.order, self.index)
         qualified = self._model_names()
         labels = [node.label for node in self.order if node.label is not None]
@@ -130,9 +129,9 @@ class GraphNames:
             elif node.label is not None and node.label in repeated:
                 # two values with one label: w#1, w#2 … in creation order, never a bare w
                 seen[node.label] = seen.get(node.label, 0) + 1
-                self._names.append(f"{node.label}#{seen[node.label]}")
-            elif node.label is not None:
-                self._names.append(node.label)
+                self._names.append(f"{visible(node.label)}#{seen[node.label]}")
+            elif node.label is not None:  # control characters shown as escapes (a\\nb)
+                self._names.append(visible(node.label))
             elif node is root:
                 self._names.append(root_name)
             elif is_constant(node):
@@ -140,7 +139,7 @@ class GraphNames:
             else:
                 self._names.append(next(letters))
         self._expressions = self._build_expressions()
-        self.uses: dict[Any, int] = {}  # how many operand slots each node fills
+        self.uses: dict[Node, int] = {}  # how many operand slots each node fills
         for node in self.order:
             for child in node.children:
                 self.uses[child] = self.uses.get(child, 0) + 1
@@ -157,41 +156,37 @@ class GraphNames:
             labels_of.setdefault(name, set()).add(self.order[i].label)
         return {i: name for i, name in qualified.items() if len(labels_of[name]) == 1}
 
-    def full_name(self, node: Any) -> str:
+    def full_name(self, node: Node) -> str:
         """The node's label when its name is a short form of it (``layers.1.neurons.0.w.1``
         for ``w₁[1.0]``), else its name."""
         name = self.name(node)
-        return node.label if node.label is not None and node.label != name else name
+        return visible(node.label) if node.label is not None and node.label != name else name
 
-    def id(self, node: Any) -> int:
+    def id(self, node: Node) -> int:
         """The node's index in creation order."""
         return self.index[node]
 
-    def name(self, node: Any) -> str:
+    def name(self, node: Node) -> str:
         """The label, a letter for an unlabelled value, the number for a constant."""
         return self._names[self.index[node]]
 
-    def role(self, node: Any) -> str:
+    def role(self, node: Node) -> str:
         return role(node, self.root)
 
-    def expression(self, node: Any) -> str:
+    def expression(self, node: Node) -> str:
         """What the node computes in terms of labelled leaves, or its name if that is long."""
         return self._expressions[self.index[node]][0]
 
-    def definition(self, node: Any) -> str:
+    def definition(self, node: Node) -> str:
         """What the node computes: its expression, or one op over named operands if long."""
         expression = self.expression(node)
         if expression != self.name(node) or not node.children:
             return expression
         return self.one_op(node)
 
-    def one_op(self, node: Any) -> str:
+    def one_op(self, node: Node) -> str:
         """The node's op over its operands' names: ``a·x``, ``tanh(e)``."""
-        operands = [self.name(child) for child in node.children]
-        text = _fill(op_info(node.op).text, operands)
-        if node.op in _SOFTMAX_OPS:
-            text += f"[{softmax_index(node)}]"
-        return text
+        return fill_op(node, [self.name(child) for child in node.children])
 
     def _build_expressions(self) -> list[tuple[str, int]]:
         # Children come first in creation order, so one forward pass builds every text.
@@ -201,8 +196,9 @@ class GraphNames:
             if not node.children or node.label is not None or node.op in _SOFTMAX_OPS:
                 texts.append((self._names[i], _LEAF_PRECEDENCE))
                 continue
-            precedence = _PRECEDENCE.get(node.op, _LEAF_PRECEDENCE - 1)
-            template = op_info(node.op).text
+            info = op_info(node.op)
+            precedence = info.precedence
+            template = info.text
             if "({a})" in template:  # a call: its own parentheses hold the operand
                 operands = [texts[self.index[c]][0] for c in node.children]
             else:
@@ -219,11 +215,11 @@ class GraphNames:
                 texts.append((text, precedence))
         return texts
 
-    def partial(self, node: Any, child: Any) -> str:
+    def partial(self, node: Node, child: Node) -> str:
         """The symbol ∂node/∂child, e.g. ``∂c/∂b``."""
         return f"∂{self.name(node)}/∂{self.name(child)}"
 
-    def local_formula(self, node: Any, position: int, *, expand: bool = False) -> str | None:
+    def local_formula(self, node: Node, position: int, *, expand: bool = False) -> str | None:
         """∂node/∂children[position] as text with the operands' names filled in.
 
         Args:
@@ -242,29 +238,46 @@ class GraphNames:
             return None if len(info.formulas) != 1 else info.formulas[0]
         texts = [self._operand_text(c, expand) for c in node.children[:2]]
         if node.op == "**" and position == 0 and is_constant(node.children[1]):
-            return _power_rule(node.children[1].data, texts[0])
+            exponent = node.children[1].data
+            if isinstance(exponent, float) or exponent.ndim == 0:  # an array: the general rule
+                return _power_rule(float(exponent), texts[0])
         return _fill_formula(info.formulas[position], texts)
 
-    def _softmax_formula(self, node: Any, position: int, expand: bool) -> str:
+    def _softmax_formula(self, node: Node, position: int, expand: bool) -> str:
         """∂s_i/∂x_j = s_i·(δ_ij − s_j) (softmax) or δ_ij − s_j (log-softmax), i and j filled in."""
-        i, j = softmax_index(node), position
+        i, j = self._softmax_index(node), position
         own = self._operand_text(node, expand)[0] if node.op == "softmax" else subscript(f"s{i}")
         other = subscript(f"s{j}")
         if node.op == "softmax":
             return f"{own}·(1 − {own})" if i == j else f"−{own}·{other}"
         return f"1 − {other}" if i == j else f"−{other}"
 
-    def _operand_text(self, node: Any, expand: bool) -> tuple[str, int]:
+    def _softmax_index(self, node: Node) -> int:
+        """`softmax_index`, remembered: it scans all n operands, and each of them asks."""
+        cache = self._softmax_indices
+        if node not in cache:
+            cache[node] = softmax_index(node)
+        return cache[node]
+
+    def _operand_text(self, node: Node, expand: bool) -> tuple[str, int]:
         if expand:
             return self._expressions[self.index[node]]
         return self._names[self.index[node]], _LEAF_PRECEDENCE
 
 
-def softmax_index(node: Any) -> int:
-    """Which output of a softmax (or log-softmax) `node` is: the operand whose local
-    derivative is largest, s_i(1 − s_i) > −s_i·s_j on the diagonal."""
-    local_grads = list(getattr(node, "local_grads", ()))
-    return local_grads.index(max(local_grads)) if local_grads else 0
+def fill_op(node: Node, operands: list[str]) -> str:
+    """The node's op written over the given operand texts: ``a·x``, ``tanh(e)``, ``s[1]``."""
+    text = _fill(op_info(node.op).text, operands)
+    if node.op in _SOFTMAX_OPS:
+        text += f"[{softmax_index(node)}]"
+    return text
+
+
+def softmax_index(node: Node) -> int:
+    """Which output of a softmax (or log-softmax) over a list `node` is, as recorded when it
+    was computed; 0 for a Tensor's softmax, which is one node for all outputs."""
+    index = getattr(node, "output_index", None)
+    return 0 if index is None else index
 
 
 def _wrap(text: tuple[str, int], precedence: int, right: bool) -> str:

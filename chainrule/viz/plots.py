@@ -19,6 +19,8 @@ from chainrule.engine.mode import no_grad
 
 GRID_STEPS = 200
 SCORE_ROWS = 2048  # grid points a batched model scores at once
+#: The image formats a plot is written in, chosen by the file's suffix.
+FORMATS = ("png", "svg", "pdf")
 _CLASS_COLOURS = [
     "#3b6fb6", "#d1242f", "#3f8f3a", "#e36209", "#6a4fb3", "#8c564b", "#17becf", "#7f7f7f",
     "#bcbd22", "#e377c2",
@@ -117,6 +119,15 @@ def _draw_history(axes: list[Any], loss: list[float], metrics: dict[str, list[fl
 def _check_target(path: str | os.PathLike[str] | None, ax: Any) -> None:
     if path is None and ax is None:
         raise ValueError("nothing to draw on: give path= (a file to write) or ax= (an Axes)")
+    if path is not None and _format(path) not in FORMATS:
+        raise ValueError(
+            f"cannot tell the image format of {Path(path).name!r}: use a "
+            f"{', '.join('.' + f for f in FORMATS)} suffix"
+        )
+
+
+def _format(path: str | os.PathLike[str]) -> str:
+    return Path(path).suffix.lstrip(".").lower() or "png"
 
 
 def _finish(
@@ -126,9 +137,8 @@ def _finish(
     written = None
     if path is not None:
         target = Path(path)
-        format = target.suffix.lstrip(".").lower() or "png"
         buffer = io.BytesIO()
-        figure.savefig(buffer, format=format, dpi=130)
+        figure.savefig(buffer, format=_format(target), dpi=130)
         written = write_atomic(target, buffer.getvalue())
     if close:
         pyplot.close(figure)

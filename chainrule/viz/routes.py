@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
+from chainrule.engine.node import Node, as_scalar
 from chainrule.viz.format import format_number
 from chainrule.viz.naming import GraphNames, is_constant
 from chainrule.viz.scene import Scene
@@ -49,13 +49,13 @@ def _local_derivatives(scene: Scene) -> tuple[dict[int, dict[int, float]], dict[
         rep = scene.collapsed.get(i)
         if rep is None:
             into = edges.setdefault(i, {})
-            for child, local in zip(node.children, node.local_grads):
+            for child, local in zip(node.children, as_scalar(node).local_grads):
                 if not is_constant(child):
                     c = scene.rep(child)
                     into[c] = into.get(c, 0.0) + local
             continue
         own: dict[int, float] = {}
-        for child, local in zip(node.children, node.local_grads):
+        for child, local in zip(node.children, as_scalar(node).local_grads):
             c = names.id(child)
             if is_constant(child):
                 continue
@@ -76,7 +76,7 @@ def _local_derivatives(scene: Scene) -> tuple[dict[int, dict[int, float]], dict[
     return edges, leaves
 
 
-def summarize(scene: Scene, leaf: Any, *, largest: int = 3) -> RouteSummary:
+def summarize(scene: Scene, leaf: Node, *, largest: int = 3) -> RouteSummary:
     """Count the drawn paths from `leaf` to the root, sum them, and find the largest terms.
 
     Terms are grouped by the collapsed neurons a path passes (``0.1 → 1.3 → 2.0``), as a
@@ -129,7 +129,7 @@ def _neuron_name(scene: Scene, rep: int) -> str:
     return f"{place.layer_index}.{place.neuron_index}"
 
 
-def caption_lines(names: GraphNames, leaf: Any, lhs: str) -> list[str]:
+def caption_lines(names: GraphNames, leaf: Node, lhs: str) -> list[str]:
     """The summary as caption lines, each short enough for a picture of a small model."""
     scene = Scene(names, collapse="neuron", show_grad=True)
     summary = summarize(scene, leaf)

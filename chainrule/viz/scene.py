@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from chainrule.engine.node import Node
 from chainrule.engine.ops import op_info
 from chainrule.viz.format import format_constant, format_data
 from chainrule.viz.model import Place, neuron_index
@@ -33,6 +34,14 @@ class Edge(NamedTuple):
     result: int
     position: int | None
     weight: int | None = None
+
+    @property
+    def id(self) -> str:
+        """The edge's DOT id: ``e_v3_op5_1`` (operand 1 of op 5), ``e_v3_v9_w4`` (weight 4)."""
+        if self.weight is not None:
+            return f"e_{self.tail}_{self.head}_w{self.weight}"
+        suffix = "" if self.position is None else f"_{self.position}"
+        return f"e_{self.tail}_{self.head}{suffix}"
 
 
 @dataclass
@@ -93,18 +102,18 @@ class Scene:
                 self.collapsed[i] = group.output
                 group.members.append(i)
 
-    def grad_value(self, node: Any) -> Any:
+    def grad_value(self, node: Node) -> Any:
         """The gradient to show: None (blank) before backward, else the node's grad."""
         if not self.backward_ran:
             return None
         return node.grad
 
-    def display_name(self, node: Any) -> str:
+    def display_name(self, node: Node) -> str:
         """The name drawn in the record: short (``w₁``) inside a model's cluster."""
         short = self.model.short_names.get(self.names.id(node))
         return short if short is not None else self.names.name(node)
 
-    def op_label(self, node: Any) -> str:
+    def op_label(self, node: Node) -> str:
         """The op's symbol, with constant operands folded in: ``× 2``, ``2 −``, ``^ 2``."""
         symbol = op_info(node.op).symbol
         constants = [(p, c) for p, c in enumerate(node.children) if is_constant(c)]
@@ -131,7 +140,7 @@ class Scene:
             parts.append(format_data(local))
         return " = ".join(dict.fromkeys(parts))  # drop a repeated part, keep the order
 
-    def weight_of(self, product: Any, group: Group) -> tuple[int, int] | None:
+    def weight_of(self, product: Node, group: Group) -> tuple[int, int] | None:
         """For a product w·x inside a collapsed neuron: (index of w, index of x)."""
         if product.op != "*" or len(product.children) != 2 or group.kind != "neuron":
             return None
@@ -144,7 +153,7 @@ class Scene:
                     return names.id(weight), names.id(other)
         return None
 
-    def rep(self, node: Any) -> int:
+    def rep(self, node: Node) -> int:
         """The index of the node drawn for `node`: its group's, or its own."""
         i = self.names.id(node)
         return self.collapsed.get(i, i)
@@ -338,7 +347,7 @@ def _cluster(
     return lines
 
 
-def _backward_ran(order: list[Any]) -> bool:
+def _backward_ran(order: list[Node]) -> bool:
     """Whether gradients have been computed: some node that needs one has a non-zero grad."""
     for node in order:
         if not node.requires_grad:

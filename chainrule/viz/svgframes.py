@@ -71,9 +71,13 @@ def restyle(svg: str, frame: FrameStyle) -> str:
 def _set_grad(group: ElementTree.Element, text: str, fill: str | None, updated: bool) -> None:
     texts = list(group.iter(_TEXT))
     polygons = list(group.iter(_POLYGON))
-    if not texts or not texts[-1].text or not texts[-1].text.startswith("grad"):
+    # the record's last "grad …" row (a collapsed neuron lists its weights' after it), or in
+    # a forward pass, which draws no gradients, its "data …" row
+    label = next(
+        (t for t in reversed(texts) if (t.text or "").startswith(("grad ", "data "))), None
+    )
+    if label is None:
         return
-    label = texts[-1]
     cell = polygons[-1] if len(polygons) > 1 else None
     label.text = text
     label.set("class", "grad")  # how the page finds the cell to restyle

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from chainrule.engine.node import Node
 from chainrule.viz.chain import chain_rule_lines
 from chainrule.viz.dot import find_node
 from chainrule.viz.format import format_data
@@ -11,9 +13,18 @@ from chainrule.viz.naming import CONSTANT, GraphNames, is_constant
 from chainrule.viz.steps import replay
 
 MAX_FORWARD_LINES = 200
+#: explain() refuses graphs of more values than this unless told otherwise: its text has
+#: about three lines per value (linear, but 10⁵ values are 3·10⁵ lines and tens of seconds).
+MAX_EXPLAIN_NODES = 10_000
+#: The chain rule for `wrt` is written path by path up to these sizes; past them, the
+#: number of paths and their sum (paths can be exponentially many, or n of length n).
+MAX_CHAIN_PATHS = 64
+MAX_CHAIN_FACTORS = 2_000
 
 
-def explain(root: Any, wrt: Any = None) -> str:
+def explain(
+    root: Node, wrt: Node | None = None, *, max_nodes: int | None = MAX_EXPLAIN_NODES
+) -> str:
     """Tell the forward pass, every backward step and the resulting gradients as text.
 
     Uses the same names as the diagrams (unlabelled values are ``a, b, c …`` in creation
@@ -22,14 +33,17 @@ def explain(root: Any, wrt: Any = None) -> str:
 
     Args:
         root: the output `Value`.
-        wrt: a leaf (or its label): also write the chain rule for ∂root/∂wrt path by path.
+        wrt: a leaf (or its label): also write the chain rule for ∂root/∂wrt path by path
+            (when there are at most 64 paths of 2000 factors in all; else their number and sum).
+        max_nodes: refuse graphs of more values than this (None: no limit).
 
     Returns:
         The text, lines separated by newlines.
 
     Raises:
         TypeError: if `root` is not a `Value`.
-        ValueError: if `wrt` is not in the graph, or `root` does not require grad.
+        ValueError: if `wrt` is not in the graph, `root` does not require grad, or the graph
+            has more than `max_nodes` values.
 
     >>> from chainrule import Value
     >>> w = Value(3.0, label="w"); x = Value(2.0, label="x", requires_grad=False)
@@ -37,6 +51,11 @@ def explain(root: Any, wrt: Any = None) -> str:
     ∂L/∂w = ∂L/∂a · ∂a/∂w = 1 · x = 1 · 2 = 2
     """
     names = GraphNames(root)
+    if max_nodes is not None and len(names.order) > max_nodes:
+        raise ValueError(
+            f"the graph has {len(names.order)} values, more than max_nodes={max_nodes}: "
+            "explain a smaller graph, or pass a larger max_nodes= (None: no limit)"
+        )
     leaf = find_node(names, wrt) if wrt is not None else None
     frames = replay(names)
     lines = _model_legend(names)
@@ -56,12 +75,14 @@ def explain(root: Any, wrt: Any = None) -> str:
     if leaf is not None:
         lines.append("")
         lines.append(f"Chain rule for {names.name(leaf)}{_full_name(names, leaf)}:")
-        chain = chain_rule_lines(names, leaf)
+        chain = chain_rule_lines(
+            names, leaf, max_paths=MAX_CHAIN_PATHS, max_factors=MAX_CHAIN_FACTORS
+        )
         lines.append(" ".join(chain) if len(chain) <= 3 else "\n".join(chain))
     return "\n".join(lines)
 
 
-def _gradient_lines(names: GraphNames, final: dict[int, Any]) -> list[str]:
+def _gradient_lines(names: GraphNames, final: Mapping[int, Any]) -> list[str]:
     """∂L/∂leaf for every leaf that needs a gradient, a model's full labels in a column."""
     root_name = names.name(names.root)
     leaves = [node for node in names.order if not node.children and node.requires_grad]
@@ -76,7 +97,7 @@ def _gradient_lines(names: GraphNames, final: dict[int, Any]) -> list[str]:
     ]
 
 
-def _full_name(names: GraphNames, node: Any, gap: str = " ") -> str:
+def _full_name(names: GraphNames, node: Node, gap: str = " ") -> str:
     """`` (layers.1.neurons.0.w.1)`` after a short model name, else nothing."""
     full = names.full_name(node)
     return f"{gap}({full})" if full != names.name(node) else ""
@@ -93,7 +114,7 @@ def _model_legend(names: GraphNames) -> list[str]:
     ]
     if not examples:
         return []
-    weights = [node for node in examples if ".w." in node.label]
+    weights = [node for node in examples if ".w." in (node.label or "")]
     example = (weights or examples)[-1]
     return [
         f"Model values are named role[layer.neuron]: {names.name(example)} is {example.label};",

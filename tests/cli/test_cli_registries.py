@@ -51,3 +51,46 @@ def test_every_loss_choice_trains_on_a_set_it_fits(run, loss):
     arguments = ["--samples", "30", "--epochs", "2", "--hidden", "3", "--loss", loss]
     result = run("train", "--dataset", dataset[losses.TASKS[loss]], *arguments)
     assert result.exit_code == 0, result.output
+
+
+def test_plot_formats_come_from_viz(run, user_error):
+    from chainrule.viz import plots
+
+    line = user_error(run("train", "--epochs", "1", "--plot", "loss.jpg"), 2)
+    assert all(f".{name}" in line for name in plots.FORMATS)
+
+
+def test_the_library_refuses_a_plot_format_it_cannot_tell(tmp_path):
+    pytest.importorskip("matplotlib")
+    from chainrule.viz import plot_history
+
+    with pytest.raises(ValueError, match=r"image format of 'loss.txt': use a .png, .svg, .pdf"):
+        plot_history([1.0, 0.5], tmp_path / "loss.txt")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_command_line_imports_no_matplotlib():
+    import subprocess
+    import sys
+
+    code = "import sys, chainrule.cli; print('matplotlib' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "False", done.stderr
+
+
+@pytest.mark.parametrize("command", ["render", "graph", "steps"])
+def test_layout_directions_come_from_viz(command):
+    from chainrule.viz.dot import RANKDIRS
+
+    assert choices(command, "rankdir") == list(RANKDIRS)
+
+
+def test_collapse_modes_come_from_viz():
+    from chainrule.viz.scene import COLLAPSE_MODES
+
+    assert choices("graph", "collapse") == [*(m for m in COLLAPSE_MODES if m), "none"]
+
+
+def test_a_reversed_layout_draws(run, workdir):
+    assert run("render", "--rankdir", "BT", "-o", "g.gv").exit_code == 0
+    assert "rankdir=BT" in (workdir / "g.gv").read_text()

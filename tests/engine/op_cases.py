@@ -1,19 +1,21 @@
 """The shared table of engine ops for tests: how to build each op, where to test it, closed forms.
 
-One row per op. `build` makes the op from Values (numbers mixed in where the row is about a
-constant operand); `value` and `grads` are the closed forms written with `math`, independent
-of the engine; `points` include kinks approached to ±1e-3 and large magnitudes; `domain` says
-where random tests may use the op (away from kinks and poles, where finite differences hold).
+One row per op. `build` makes the op from Values or Tensors alike (numbers mixed in where the
+row is about a constant operand); `value` and `grads` are the closed forms written with
+`math`, independent of the engine; `points` include kinks approached to ±1e-3 and large
+magnitudes; `domain` says where random tests may use the op (away from kinks and poles,
+where finite differences hold). Which ops must have a row is derived from the op records
+(tests/engine/test_op_records.py), and so is `BINARY_OPERATORS`.
 """
 
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from chainrule.engine.expr.whitelist import OPERATORS
 from chainrule.engine.value import Value
 
 SQRT2 = math.sqrt(2.0)
@@ -29,6 +31,10 @@ def _phi(a: float) -> float:  # the standard normal density
 
 def _cdf(a: float) -> float:  # the standard normal CDF
     return 0.5 * math.erfc(-a / SQRT2)
+
+
+def _softplus(a: float) -> float:  # log(1 + e^a) = a + log(1 + e^−a)
+    return math.log1p(math.exp(a)) if a <= 0 else a + math.log1p(math.exp(-a))
 
 
 def _everywhere(*xs: float) -> bool:
@@ -173,6 +179,20 @@ OPS: tuple[OpCase, ...] = (
         lambda a: a > 0.1,
     ),
     OpCase(
+        "sin",
+        lambda a: a.sin(),
+        math.sin,
+        lambda a: (math.cos(a),),
+        ((0.0,), (1.0,), (-2.5,), (100.0,)),
+    ),
+    OpCase(
+        "cos",
+        lambda a: a.cos(),
+        math.cos,
+        lambda a: (-math.sin(a),),
+        ((0.0,), (1.0,), (-2.5,), (100.0,)),
+    ),
+    OpCase(
         "relu",
         lambda a: a.relu(),
         lambda a: max(a, 0.0),
@@ -217,6 +237,13 @@ OPS: tuple[OpCase, ...] = (
         lambda a: (_cdf(a) + a * _phi(a),),
         ((0.0,), (1.3,), (-0.7,), (10.0,), (-10.0,)),
     ),
+    OpCase(
+        "softplus",
+        lambda a: a.softplus(),
+        _softplus,
+        lambda a: (_sigmoid(a),),
+        ((0.0,), (2.0,), (-3.0,), (30.0,), (-30.0,), (1000.0,), (-1000.0,)),
+    ),
 )
 
 OP_NAMES = tuple(case.name for case in OPS)
@@ -227,11 +254,5 @@ def value_points() -> list[tuple[OpCase, tuple[float, ...]]]:
     return [(case, point) for case in OPS for point in case.points]
 
 
-#: The binary operators Value and Tensor share, by their symbol.
-BINARY_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
-    "+": operator.add,
-    "-": operator.sub,
-    "*": operator.mul,
-    "/": operator.truediv,
-    "**": operator.pow,
-}
+#: The binary operators Value and Tensor share, by their symbol (from the op records).
+BINARY_OPERATORS: dict[str, Callable[[Any, Any], Any]] = dict(OPERATORS)

@@ -10,20 +10,26 @@ from chainrule.engine import graph
 from chainrule.engine.expr import FUNCTIONS, MissingValuesError, names, parse
 from chainrule.engine.gradcheck import gradcheck, gradcheck_report
 from chainrule.engine.mode import detect_anomaly
+from chainrule.engine.ops import OPS
 from chainrule.engine.value import Value
 
 
-def test_functions_list():
-    assert FUNCTIONS == (
-        "abs",
-        "exp",
-        "log",
-        "sqrt",
-        "relu",
-        "leaky_relu",
-        "sigmoid",
-        "tanh",
-        "gelu",
+def test_functions_are_the_ops_whose_records_the_parser_accepts():
+    assert FUNCTIONS == tuple(name for name, op in OPS.items() if op.parser == "call")
+    assert {"abs", "exp", "log", "sqrt", "relu", "leaky_relu", "sigmoid", "tanh", "gelu"} < set(
+        FUNCTIONS
+    )
+    assert "softmax" not in FUNCTIONS and "neg" not in FUNCTIONS  # a list op; written -x
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_every_function_parses_to_its_method(name):
+    root, leaves = parse(f"{name}(x)", x=0.7)
+    expected = getattr(Value(0.7), name)()
+    assert (root.op, root.data, root.local_grads) == (
+        expected.op,
+        expected.data,
+        expected.local_grads,
     )
 
 

@@ -34,6 +34,10 @@ EDGES = [
     ("div", lambda a, b: a / b, (1.0, 0.0)),
     ("div", lambda a, b: a / b, (0.0, 0.0)),
     ("gelu", lambda a: a.gelu(), (-40.0,)),
+    ("sin", lambda a: a.sin(), (math.inf,)),
+    ("cos", lambda a: a.cos(), (-math.inf,)),
+    ("softplus", lambda a: a.softplus(), (1000.0,)),
+    ("softplus", lambda a: a.softplus(), (-1000.0,)),
 ]
 
 
@@ -54,6 +58,9 @@ class _TorchLike:
 
     def gelu(self):
         return _TorchLike(torch.nn.functional.gelu(self.tensor))
+
+    def softplus(self):
+        return _TorchLike(torch.nn.functional.softplus(self.tensor))
 
     def leaky_relu(self, slope=0.01):
         return _TorchLike(torch.nn.functional.leaky_relu(self.tensor, slope))

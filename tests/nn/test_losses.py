@@ -1,12 +1,13 @@
-"""Losses against their closed forms and finite differences, on the scalar path."""
+"""Losses against their closed forms and finite differences (BCE on both paths and PyTorch)."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
-from chainrule import Value
+from chainrule import Tensor, Value
 from chainrule.engine.gradcheck import gradcheck
 from chainrule.nn import losses
 from chainrule.nn.losses import bce, bce_with_logits, cross_entropy, get_loss, hinge, mae, mse
@@ -22,8 +23,12 @@ def sigmoid(z):
     return 1 / (1 + math.exp(-z))
 
 
+def clamped_log(x):
+    return max(math.log(x), -100) if x > 0 else -100.0
+
+
 def closed_bce(p, y):
-    return -(y * max(math.log(p), -100) + (1 - y) * max(math.log(1 - p), -100))
+    return -(y * clamped_log(p) + (1 - y) * clamped_log(1 - p))
 
 
 def closed_bce_with_logits(z, y):
@@ -68,13 +73,73 @@ def test_bce_with_logits_is_stable_and_smooth_at_zero():
     assert z.grad == pytest.approx(-1.0)
 
 
-def test_bce_clamps_the_log_at_minus_100():
-    p = Value(0.0)
-    loss = bce([p], [1.0])
-    assert loss.data == 100.0
+def pytorch_bce_gradient(p, y):
+    """PyTorch's BCELoss backward (aten Loss.cpp): (p − y) / max(p(1 − p), 1e-12f)."""
+    return (p - y) / max(p * (1 - p), float(np.float32(1e-12)))
+
+
+BCE_EDGES = [  # (p, y): at and near the ends of [0, 1], where the logs are clamped or steep
+    (0.0, 1.0),
+    (0.0, 0.0),
+    (1.0, 1.0),
+    (1.0, 0.0),
+    (0.0, 0.3),
+    (1e-13, 1.0),
+    (1e-50, 1.0),
+    (1 - 2**-53, 0.0),
+    (1e-6, 1.0),
+    (0.3, 0.7),
+]
+
+
+@pytest.mark.parametrize("p, y", BCE_EDGES)
+def test_bce_is_pytorchs_at_the_ends_on_both_paths(p, y):
+    """A maximally wrong prediction gets a signal (−1e12 at p = 0, y = 1), as PyTorch's."""
+    scalar = Value(p)
+    loss = bce(scalar, y)
     loss.backward()
-    assert p.grad == 0.0
-    assert bce([Value(1.0)], [1.0]).data == 0.0
+    batched = Tensor([p, 0.5], requires_grad=True)  # an edge beside a plain element
+    batched_loss = bce(batched, [y, 1.0], reduction="sum")
+    batched_loss.backward()
+    expected = closed_bce(p, y)
+    assert loss.data == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    assert batched_loss.item() == pytest.approx(expected + math.log(2), rel=1e-12)
+    gradient = pytorch_bce_gradient(p, y)
+    assert scalar.grad == pytest.approx(gradient, rel=1e-9)
+    assert batched.grad.tolist() == pytest.approx([gradient, -2.0], rel=1e-9)
+
+
+def test_bce_propagates_nan_on_both_paths():
+    batch = [Value(math.nan), Value(0.5)]
+    loss = bce(batch, [1, 1])
+    assert math.isnan(loss.data)
+    assert math.isnan(bce(Tensor([math.nan, 0.5]), [1, 1]).item())
+    single = Value(math.nan)
+    loss = bce(single, 1.0)
+    assert math.isnan(loss.data) and loss.requires_grad  # not a constant 100
+    loss.backward()
+    assert math.isnan(single.grad)
+
+
+def test_bce_against_pytorch():
+    torch = pytest.importorskip("torch", reason="optional: PyTorch float64 as a second oracle")
+    ps = [0.0, 1.0, 1e-13, 1e-50, 0.2, 0.999999, 1.0, 0.0, 0.5]
+    ys = [1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.25]
+    reference = torch.tensor(ps, dtype=torch.float64, requires_grad=True)
+    expected = torch.nn.functional.binary_cross_entropy(
+        reference, torch.tensor(ys, dtype=torch.float64), reduction="sum"
+    )
+    expected.backward()
+    scalars = values(ps)
+    loss = bce(scalars, ys, reduction="sum")
+    loss.backward()
+    batched = Tensor(ps, requires_grad=True)
+    batched_loss = bce(batched, ys, reduction="sum")
+    batched_loss.backward()
+    assert loss.data == pytest.approx(expected.item(), rel=1e-12)
+    assert batched_loss.item() == pytest.approx(expected.item(), rel=1e-12)
+    assert [v.grad for v in scalars] == pytest.approx(reference.grad.tolist(), rel=1e-9)
+    assert batched.grad.tolist() == pytest.approx(reference.grad.tolist(), rel=1e-9)
 
 
 def test_cross_entropy_closed_form_and_stability():

@@ -8,6 +8,7 @@ import pytest
 from chainrule import Tensor, Value
 from chainrule.nn import MLP
 from chainrule.viz import draw, explain, steps
+from chainrule.viz.format import format_number
 from tests.viz import svg_helpers as svg
 from tests.viz.viz_graphs import lecture_graph
 
@@ -110,3 +111,79 @@ def test_steps_refuses_an_unknown_rankdir(lecture):
     loss, *_ = lecture
     with pytest.raises(ValueError, match="rankdir must be one of"):
         steps(loss, rankdir="sideways")
+
+
+def _text_of(picture, node_id: str, prefix: str) -> str:
+    """The record's last text that starts with `prefix` (``grad``, ``data``)."""
+    return [t for t in svg.texts(svg.groups(picture, "node")[node_id]) if t.startswith(prefix)][-1]
+
+
+def test_forward_steps_compute_one_op_per_frame():
+    w, x, q = Value(3.0, label="w"), Value(-2.0, label="x"), Value(5.0, label="q")
+    m = w * x
+    m.label = "m"
+    y = m + q
+    y.label = "y"
+    frames = steps(y, direction="forward")
+    assert [frame.title for frame in frames] == [
+        "step 0: the inputs and parameters",
+        "step 1: m = w·x",
+        "step 2: y = m + q",
+    ]
+    assert frames[1].formulas == ("m = 3·(−2) = −6", "records ∂m/∂w = x = −2, ∂m/∂x = w = 3")
+    assert frames[2].formulas == ("y = (−6) + 5 = −1", "records ∂y/∂m = 1, ∂y/∂q = 1")
+    pictures = [svg.parse(text) for text in frames.svgs()]
+    assert [_text_of(p, "v3", "data") for p in pictures] == ["data —", "data −6", "data −6"]
+    assert [_text_of(p, "v4", "data") for p in pictures] == ["data —", "data —", "data −1"]
+    assert _text_of(pictures[0], "v0", "data") == "data 3"  # leaves are there from the start
+    assert not any(t.startswith("grad") for p in pictures for t in svg.texts(p))
+    first = svg.geometry(pictures[0])
+    assert all(svg.geometry(p) == first for p in pictures[1:])
+    assert repr(frames).startswith("<Steps: 3 frames of the forward pass")
+
+
+def test_steps_by_neuron_give_one_frame_per_neuron_with_delta_and_weight_gradients():
+    model = MLP(2, [3, 2, 1], activation="tanh", seed=0)
+    out = model([0.5, -0.2])
+    loss = (out - 1.0) ** 2
+    loss.backward()
+    frames = steps(loss, collapse="neuron")
+    neuron_frames = [f for f in frames if "back through neuron" in f.title]
+    assert len(neuron_frames) == 3 + 2 + 1
+    assert neuron_frames[0].title.endswith("neuron 2.0 = w·x + b")  # the output layer first
+    hidden = model.layers[1].neurons[1]
+    frame = next(f for f in neuron_frames if "neuron 1.1 = tanh" in f.title)
+    delta = hidden.b.grad
+    assert frame.formulas[0].startswith("δ = ∂L/∂z = ∂L/∂out · tanh′(z) = ")
+    assert frame.formulas[0].endswith(f"= {format_number(delta)}")
+    assert f"∂L/∂b = δ = {format_number(delta)}" in frame.formulas
+    w1 = hidden.w[1]
+    assert any(
+        line.startswith("∂L/∂w₁ = δ · out[0.1] = ") and line.endswith(format_number(w1.grad))
+        for line in frame.formulas
+    )
+    # the frames are drawn on one layout; the neuron's ∂L/∂out appears when it is computed
+    pictures = [svg.parse(text) for text in frames.svgs()]
+    node_id = f"v{frames.names.id(hidden_out(frames, 'layers.1.neurons.1'))}"
+    texts = [_text_of(p, node_id, "grad") for p in pictures]
+    assert (
+        texts[0] == "grad —"
+        and texts[-1] == f"grad {format_number(frames.names.order[int(node_id[1:])].grad)}"
+    )
+    assert len(pictures) == len(frames) and all(
+        svg.geometry(p) == svg.geometry(pictures[0]) for p in pictures[1:]
+    )
+
+
+def hidden_out(frames, label: str):
+    return next(node for node in frames.names.order if node.label == label)
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [({"direction": "sideways"}, "direction"), ({"collapse": "layer"}, "collapse")],
+)
+def test_steps_refuses_unknown_directions_and_collapses(lecture, options, match):
+    loss, *_ = lecture
+    with pytest.raises(ValueError, match=match):
+        steps(loss, **options)

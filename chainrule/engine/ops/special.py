@@ -1,4 +1,4 @@
-"""Special functions for the Tensor path that NumPy lacks: erfc, and GELU's parts built on it."""
+"""Special functions the array rules need and NumPy lacks: erfc, elementwise."""
 
 from __future__ import annotations
 
@@ -7,21 +7,6 @@ import math
 import numpy as np
 
 Array = np.ndarray
-
-_SQRT2 = math.sqrt(2.0)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
-
-
-def gelu_parts(a: Array) -> tuple[Array, Array]:
-    """Φ(a) and the local derivative Φ(a) + a·φ(a) of exact GELU, elementwise.
-
-    Φ(a) = erfc(−a/√2)/2, with φ the standard normal density.
-    """
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        cdf = (0.5 * erfc(-a / _SQRT2)).astype(a.dtype, copy=False)
-        pdf = np.exp(-0.5 * a * a) * _INV_SQRT_2PI
-        return cdf, cdf + np.nan_to_num(a * pdf, nan=0.0)
-
 
 # erf(x) = 2/√π · Σ_n (−1)^n x^(2n+1) / (n!·(2n+1)), summed by Horner's rule in z = x².
 _SERIES = [(-1) ** n / (math.factorial(n) * (2 * n + 1)) for n in range(34)]

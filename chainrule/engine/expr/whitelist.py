@@ -1,34 +1,58 @@
 """The whitelist of the expression parser: which `ast` nodes an expression may contain.
 
-Numbers, names, ``+ - * / **``, unary ``-``/``+`` and calls to `FUNCTIONS` pass; every other
-node is refused with a message that names the construct and points at its column.
+Numbers, names, the operators and calls of the ops whose records say the parser accepts
+them (``+ - * / **``, unary ``-``/``+``, ``tanh(x)`` …), and parentheses pass; every other node
+is refused with a message that names the construct and points at its column. The lists of
+operators and functions are derived from the op records, never written here.
 """
 
 from __future__ import annotations
 
 import ast
 import math
+import operator
 import unicodedata
+from collections.abc import Callable
+from typing import Any
 
-from chainrule.engine.expr_text import Source
+from chainrule.engine.expr.source import Source
+from chainrule.engine.ops import OPS
 
-#: The functions an expression may call (``leaky_relu`` also takes ``slope=``).
-FUNCTIONS = ("abs", "exp", "log", "sqrt", "relu", "leaky_relu", "sigmoid", "tanh", "gelu")
+#: The functions an expression may call: the ops whose record has ``parser="call"``.
+FUNCTIONS = tuple(name for name, op in OPS.items() if op.parser == "call")
 
 MAX_NODES = 5_000
 
-#: The binary operators allowed, by their symbol in the op table.
-BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
-_BINARY_OTHER = {
-    ast.FloorDiv: "//",
-    ast.Mod: "%",
-    ast.MatMult: "@",
-    ast.LShift: "<<",
-    ast.RShift: ">>",
-    ast.BitOr: "|",
-    ast.BitAnd: "&",
-    ast.BitXor: "^",
+# Python's binary operators: their ast node, their symbol, and what Python does with them.
+_PYTHON_BINARY: dict[type[ast.operator], tuple[str, Callable[[Any, Any], Any]]] = {
+    ast.Add: ("+", operator.add),
+    ast.Sub: ("-", operator.sub),
+    ast.Mult: ("*", operator.mul),
+    ast.Div: ("/", operator.truediv),
+    ast.Pow: ("**", operator.pow),
+    ast.FloorDiv: ("//", operator.floordiv),
+    ast.Mod: ("%", operator.mod),
+    ast.MatMult: ("@", operator.matmul),
+    ast.LShift: ("<<", operator.lshift),
+    ast.RShift: (">>", operator.rshift),
+    ast.BitOr: ("|", operator.or_),
+    ast.BitAnd: ("&", operator.and_),
+    ast.BitXor: ("^", operator.xor),
 }
+
+
+def _accepted(name: str) -> bool:
+    op = OPS.get(name)
+    return op is not None and op.parser == "operator"
+
+
+#: The binary operators allowed (their record has ``parser="operator"``), by ast node.
+BINARY = {node: apply for node, (symbol, apply) in _PYTHON_BINARY.items() if _accepted(symbol)}
+#: The same operators by their symbol: ``{"+": operator.add, ...}``.
+OPERATORS = {symbol: apply for symbol, apply in _PYTHON_BINARY.values() if _accepted(symbol)}
+_SYMBOLS = " ".join(OPERATORS)
+#: The unary operators allowed: ``+x`` is x itself, ``-x`` the record ``neg``.
+_UNARY = (ast.UAdd, ast.USub) if _accepted("neg") else (ast.UAdd,)
 _FORBIDDEN = {
     ast.Attribute: "attribute access is",
     ast.Subscript: "subscripts are",
@@ -90,11 +114,11 @@ def _problem(node: ast.expr | ast.keyword, callees: set[int], source: Source) ->
     if isinstance(node, ast.BinOp):
         if type(node.op) in BINARY:
             return None
-        symbol = _BINARY_OTHER.get(type(node.op), type(node.op).__name__)
-        hint = "powers are written **" if symbol == "^" else "use + - * / **"
+        symbol = _PYTHON_BINARY.get(type(node.op), (type(node.op).__name__,))[0]
+        hint = "powers are written **" if symbol == "^" else f"use {_SYMBOLS}"
         return f"the {symbol} operator is not allowed ({hint})", source.operator_position(node)
     if isinstance(node, ast.UnaryOp):
-        if isinstance(node.op, (ast.USub, ast.UAdd)):
+        if isinstance(node.op, _UNARY):
             return None
         return ("'not' is" if isinstance(node.op, ast.Not) else "the ~ operator is") + (
             " not allowed"
@@ -142,16 +166,20 @@ def _call_problem(node: ast.Call) -> Problem | None:
             f"calls to {name!r}{lookalike_note(name)} are not allowed "
             f"(functions: {', '.join(FUNCTIONS)})"
         ), at
+    options = OPS[name].options
     for keyword in node.keywords:
         where = (keyword.lineno, keyword.col_offset)
         if keyword.arg is None:
             return "keyword unpacking (**) is not allowed", where
-        if name != "leaky_relu" or keyword.arg != "slope":
-            allowed = "only the keyword slope=" if name == "leaky_relu" else "no keywords"
+        if keyword.arg not in options:
+            allowed = "no keywords"
+            if options:
+                allowed = "only the keyword " + ", ".join(f"{option}=" for option in options)
             return f"keyword {keyword.arg!r} is not allowed: {name}() takes {allowed}", where
-    most = 2 if name == "leaky_relu" else 1
-    if not node.args or len(node.args) + len(node.keywords) > most:
-        takes = "one argument and an optional slope" if most == 2 else "exactly one argument"
+    if not node.args or len(node.args) + len(node.keywords) > 1 + len(options):
+        takes = "exactly one argument"
+        if options:
+            takes = "one argument and an optional " + " and ".join(options)
         return f"{name}() takes {takes}", at
     return None
 

@@ -1,36 +1,30 @@
 """The safe expression parser: turns arithmetic text such as ``(θ1*θ2*x - y)**2`` into a graph.
 
 The text is parsed by `ast` and then checked against a whitelist (numbers, names, ``+ - * /
-**``, parentheses, calls to a few functions); nothing is ever evaluated by Python. Limits on
-the length, the nesting depth (checked by a scan *before* `ast.parse`, whose own recursion
-would otherwise fail) and the node count keep hostile input cheap, and constant arithmetic is
-done in floats, so ``9**9**9**9`` fails at once instead of computing a huge integer. The text
-checks live in `chainrule.engine.expr_text`, the whitelist in `chainrule.engine.expr_check`;
-this module builds the graph.
+**``, parentheses, calls to the functions the op records allow); nothing is ever evaluated by
+Python. Limits on the length, the nesting depth (checked by a scan *before* `ast.parse`,
+whose own recursion would otherwise fail) and the node count keep hostile input cheap, and
+constant arithmetic is done in floats, so ``9**9**9**9`` fails at once instead of computing
+a huge integer. The text checks live in `chainrule.engine.expr.source`, the whitelist in
+`chainrule.engine.expr.whitelist`; this module builds the graph.
 """
 
 from __future__ import annotations
 
 import ast
 import math
-import operator
 import unicodedata
 from collections.abc import Mapping
-from typing import Union, cast
+from typing import Any, Union, cast
 
-from chainrule.engine.expr_check import BINARY, FUNCTIONS, MAX_NODES, lookalike_note, validate
-from chainrule.engine.expr_text import MAX_DEPTH, MAX_LENGTH, Source
+from chainrule.engine.expr.source import Source
+from chainrule.engine.expr.whitelist import (
+    BINARY,
+    lookalike_note,
+    validate,
+)
+from chainrule.engine.ops import OPS
 from chainrule.engine.value import Value
-
-__all__ = [
-    "parse",
-    "names",
-    "MissingValuesError",
-    "FUNCTIONS",
-    "MAX_LENGTH",
-    "MAX_DEPTH",
-    "MAX_NODES",
-]
 
 Result = Union[Value, float]  # a sub-expression: a graph node, or a constant folded to a float
 
@@ -180,24 +174,26 @@ class _Evaluator:
         call = cast(ast.Call, node)  # the whitelist allows nothing else
         return self.call(call, cast(ast.Name, call.func).id, arguments)
 
-    def combine(self, node: ast.expr, symbol: str, arguments: list[Result]) -> Result:
+    def combine(self, node: ast.expr, apply: Any, arguments: list[Result]) -> Result:
         a, b = arguments
         if isinstance(a, Value) or isinstance(b, Value):
-            return _ARITHMETIC[symbol](a, b)  # numbers become constant leaves of the graph
-        return self.fold(node, lambda: _ARITHMETIC[symbol](Value(a), b).data, a, b)
+            return apply(a, b)  # numbers become constant leaves of the graph
+        return self.fold(node, lambda: apply(Value(a), b).data, a, b)
 
     def call(self, node: ast.Call, name: str, arguments: list[Result]) -> Result:
         x = arguments[0]
+        # options come positionally in the record's order, then by keyword (the whitelist
+        # has checked their names and number)
+        given = [*OPS[name].options[: len(node.args) - 1], *(k.arg for k in node.keywords)]
+        option_nodes = [*node.args[1:], *(keyword.value for keyword in node.keywords)]
         options = {}
-        if name == "leaky_relu" and len(arguments) == 2:
-            slope = arguments[1]
-            if isinstance(slope, Value):
-                slope_node = [*node.args, *(keyword.value for keyword in node.keywords)][1]
+        for option, value, option_node in zip(given, arguments[1:], option_nodes):
+            if isinstance(value, Value):
                 raise ValueError(
-                    f"the slope of leaky_relu must be a number, not an expression of names "
-                    f"{self.source.where(*_at(slope_node))}"
+                    f"the {option} of {name} must be a number, not an expression of names "
+                    f"{self.source.where(*_at(option_node))}"
                 )
-            options["slope"] = slope
+            options[str(option)] = value
         if isinstance(x, Value):
             return getattr(x, name)(**options)
         return self.fold(node, lambda: getattr(Value(x), name)(**options).data, x)
@@ -213,15 +209,6 @@ class _Evaluator:
                 f"{self.source.where(*_at(node))}"
             )
         return result
-
-
-_ARITHMETIC = {
-    "+": operator.add,
-    "-": operator.sub,
-    "*": operator.mul,
-    "/": operator.truediv,
-    "**": operator.pow,
-}
 
 
 def _at(node: ast.expr) -> tuple[int, int]:

@@ -1,0 +1,201 @@
+"""Elementwise functions: abs, exp, log, sqrt, sin, cos.
+
+Out of a function's domain the result is IEEE nan or inf, as PyTorch and NumPy give, never
+an exception (``log(-1)`` is nan, ``exp(1000)`` is inf, ``sin(inf)`` is nan), and the array
+rules do not warn about it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from chainrule.engine.ieee import div
+from chainrule.engine.ops.record import CALL, Op
+
+Array = np.ndarray
+_INF = math.inf
+_NAN = math.nan
+_quiet = np.errstate  # `with _quiet(...)` silences NumPy's warnings for IEEE results
+
+
+# -------------------------------------------------------------------------------- |a|
+def _abs_scalar(a: float) -> tuple[float, tuple[float]]:
+    sign = 1.0 if a > 0 else (-1.0 if a < 0 else 0.0)
+    return abs(a), (sign,)  # d|a|/da = sign(a), 0 at 0 (as PyTorch)
+
+
+def _abs_forward(a: Array) -> tuple[Any, None]:
+    return np.abs(a), None
+
+
+def _abs_vjp(node: Any, g: Array) -> tuple:
+    return (g * np.sign(node.children[0].data),)  # d|a|/da = sign(a), 0 at 0
+
+
+ABS = Op(
+    name="abs",
+    symbol="abs",
+    text="|{a}|",
+    precedence=CALL,
+    formulas=("sign(a)",),
+    scalar=_abs_scalar,
+    forward=_abs_forward,
+    vjp=_abs_vjp,
+    parser="call",
+)
+
+
+# -------------------------------------------------------------------------------- e^a
+def _exp_scalar(a: float) -> tuple[float, tuple[float]]:
+    try:
+        out = math.exp(a)
+    except OverflowError:
+        out = _INF
+    return out, (out,)  # d(e^a)/da = e^a
+
+
+def _exp_forward(a: Array) -> tuple[Any, None]:
+    with _quiet(over="ignore"):
+        return np.exp(a), None
+
+
+def _exp_vjp(node: Any, g: Array) -> tuple:
+    return (g * node.data,)  # d(e^a)/da = e^a
+
+
+EXP = Op(
+    name="exp",
+    symbol="exp",
+    text="exp({a})",
+    precedence=CALL,
+    formulas=("exp(a)",),
+    scalar=_exp_scalar,
+    forward=_exp_forward,
+    vjp=_exp_vjp,
+    parser="call",
+)
+
+
+# ------------------------------------------------------------------------------- ln a
+def _log_scalar(a: float) -> tuple[float, tuple[float]]:
+    if a > 0:
+        out = math.log(a)
+    else:
+        out = -_INF if a == 0 else _NAN
+    return out, (div(1.0, a),)  # d(ln a)/da = 1/a
+
+
+def _log_forward(a: Array) -> tuple[Any, None]:
+    with _quiet(divide="ignore", invalid="ignore"):
+        return np.log(a), None
+
+
+def _log_vjp(node: Any, g: Array) -> tuple:
+    with _quiet(divide="ignore", invalid="ignore"):
+        return (g / node.children[0].data,)  # d(ln a)/da = 1/a
+
+
+LOG = Op(
+    name="log",
+    symbol="log",
+    text="log({a})",
+    precedence=CALL,
+    formulas=("1/a",),
+    scalar=_log_scalar,
+    forward=_log_forward,
+    vjp=_log_vjp,
+    parser="call",
+)
+
+
+# -------------------------------------------------------------------------------- √a
+def _sqrt_scalar(a: float) -> tuple[float, tuple[float]]:
+    out = math.sqrt(a) if a >= 0 else _NAN
+    return out, (div(0.5, out),)  # d(√a)/da = 1/(2√a), inf at 0
+
+
+def _sqrt_forward(a: Array) -> tuple[Any, None]:
+    with _quiet(invalid="ignore"):
+        return np.sqrt(a), None
+
+
+def _sqrt_vjp(node: Any, g: Array) -> tuple:
+    with _quiet(divide="ignore", invalid="ignore"):
+        return (g * (0.5 / node.data),)  # d(√a)/da = 1/(2√a)
+
+
+SQRT = Op(
+    name="sqrt",
+    symbol="√",
+    text="√{a}",
+    precedence=CALL,
+    formulas=("1/(2√a)",),
+    scalar=_sqrt_scalar,
+    forward=_sqrt_forward,
+    vjp=_sqrt_vjp,
+    parser="call",
+)
+
+
+# ----------------------------------------------------------------------- sin a, cos a
+def _sin_scalar(a: float) -> tuple[float, tuple[float]]:
+    if math.isinf(a):  # math.sin raises there; IEEE and PyTorch give nan
+        return _NAN, (_NAN,)
+    return math.sin(a), (math.cos(a),)  # d sin(a)/da = cos(a)
+
+
+def _sin_forward(a: Array) -> tuple[Any, None]:
+    with _quiet(invalid="ignore"):
+        return np.sin(a), None
+
+
+def _sin_vjp(node: Any, g: Array) -> tuple:
+    with _quiet(invalid="ignore"):
+        return (g * np.cos(node.children[0].data),)  # d sin(a)/da = cos(a)
+
+
+SIN = Op(
+    name="sin",
+    symbol="sin",
+    text="sin({a})",
+    precedence=CALL,
+    formulas=("cos(a)",),
+    scalar=_sin_scalar,
+    forward=_sin_forward,
+    vjp=_sin_vjp,
+    parser="call",
+)
+
+
+def _cos_scalar(a: float) -> tuple[float, tuple[float]]:
+    if math.isinf(a):  # math.cos raises there; IEEE and PyTorch give nan
+        return _NAN, (_NAN,)
+    return math.cos(a), (-math.sin(a),)  # d cos(a)/da = −sin(a)
+
+
+def _cos_forward(a: Array) -> tuple[Any, None]:
+    with _quiet(invalid="ignore"):
+        return np.cos(a), None
+
+
+def _cos_vjp(node: Any, g: Array) -> tuple:
+    with _quiet(invalid="ignore"):
+        return (g * -np.sin(node.children[0].data),)  # d cos(a)/da = −sin(a)
+
+
+COS = Op(
+    name="cos",
+    symbol="cos",
+    text="cos({a})",
+    precedence=CALL,
+    formulas=("−sin(a)",),
+    scalar=_cos_scalar,
+    forward=_cos_forward,
+    vjp=_cos_vjp,
+    parser="call",
+)
+
+RECORDS = (ABS, EXP, LOG, SQRT, SIN, COS)

@@ -1,0 +1,198 @@
+"""Reductions and shape ops of the array path: sum, mean, max, reshape, transpose, indexing.
+
+Also `unbroadcast`, which every array rule uses to sum a gradient back to an operand's shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from chainrule.engine.ops.record import CALL, Op
+
+Array = np.ndarray
+
+
+def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
+    """Sum `grad` over the axes NumPy broadcasting added or stretched, back to `shape`.
+
+    >>> unbroadcast(np.ones((4, 3)), (3,)).tolist()
+    [4.0, 4.0, 4.0]
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad if type(grad) is np.ndarray else np.asarray(grad)  # a full sum gives a scalar
+
+
+def expand_reduced(g: Array, axis: Any, keepdims: bool) -> Array:
+    """Give the output gradient of a reduction back its reduced axes (length 1) to broadcast."""
+    if axis is None or keepdims:
+        return g
+    return np.expand_dims(g, axis)
+
+
+# ------------------------------------------------------------------------------ sum(a)
+def _sum_forward(a: Array, axis: Any, keepdims: bool) -> tuple[Any, Any]:
+    return a.sum(axis=axis, keepdims=keepdims), (axis, keepdims)
+
+
+def _sum_vjp(node: Any, g: Array) -> tuple:
+    a = node.children[0].data
+    axis, keepdims = node._saved
+    grad = np.empty_like(a)
+    grad[...] = expand_reduced(g, axis, keepdims)  # every summand gets g
+    return (grad,)
+
+
+SUM = Op(
+    name="sum",
+    symbol="Σ",
+    text="sum({a})",
+    precedence=CALL,
+    formulas=("1 (broadcast)",),
+    forward=_sum_forward,
+    vjp=_sum_vjp,
+    options=("axis", "keepdims"),
+)
+
+
+# ----------------------------------------------------------------------------- mean(a)
+def _mean_forward(a: Array, axis: Any, keepdims: bool) -> tuple[Any, Any]:
+    return a.mean(axis=axis, keepdims=keepdims), (axis, keepdims)
+
+
+def _mean_vjp(node: Any, g: Array) -> tuple:
+    a = node.children[0].data
+    axis, keepdims = node._saved
+    count = a.size // max(node.data.size, 1) if a.size else 1
+    grad = np.empty_like(a)
+    grad[...] = expand_reduced(g, axis, keepdims) / count  # g/n to each of the n terms
+    return (grad,)
+
+
+MEAN = Op(
+    name="mean",
+    symbol="mean",
+    text="mean({a})",
+    precedence=CALL,
+    formulas=("1/n (broadcast)",),
+    forward=_mean_forward,
+    vjp=_mean_vjp,
+    options=("axis", "keepdims"),
+)
+
+
+# ------------------------------------------------------------------------------ max(a)
+def _max_forward(a: Array, axis: Any, keepdims: bool) -> tuple[Any, Any]:
+    return a.max(axis=axis, keepdims=keepdims), (axis, keepdims)
+
+
+def _max_vjp(node: Any, g: Array) -> tuple:
+    a = node.children[0].data
+    axis, keepdims = node._saved
+    top = expand_reduced(node.data, axis, keepdims)
+    winners = a == top
+    # ties share the gradient evenly, as PyTorch's amax
+    ties = winners.sum(axis=axis, keepdims=True)
+    return (winners * (expand_reduced(g, axis, keepdims) / ties).astype(a.dtype, copy=False),)
+
+
+MAX = Op(
+    name="max",
+    symbol="max",
+    text="max({a})",
+    precedence=CALL,
+    formulas=("1 at the maximum (split among ties)",),
+    forward=_max_forward,
+    vjp=_max_vjp,
+    options=("axis", "keepdims"),
+)
+
+
+# -------------------------------------------------------------------------- reshape(a)
+def _reshape_forward(a: Array, shape: tuple[int, ...]) -> tuple[Any, None]:
+    return a.reshape(shape), None
+
+
+def _reshape_vjp(node: Any, g: Array) -> tuple:
+    return (g.reshape(node.children[0].data.shape),)
+
+
+RESHAPE = Op(
+    name="reshape",
+    symbol="reshape",
+    text="reshape({a})",
+    precedence=CALL,
+    formulas=("reshape back",),
+    forward=_reshape_forward,
+    vjp=_reshape_vjp,
+    options=("shape",),
+)
+
+
+# -------------------------------------------------------------------------------- a.T
+def _transpose_forward(a: Array, axes: Any) -> tuple[Any, Any]:
+    return a.transpose(axes), axes
+
+
+def _transpose_vjp(node: Any, g: Array) -> tuple:
+    axes = node._saved
+    return (g.transpose() if axes is None else g.transpose(np.argsort(axes)),)
+
+
+TRANSPOSE = Op(
+    name="transpose",
+    symbol="ᵀ",
+    text="{a}ᵀ",
+    precedence=CALL,
+    formulas=("transpose back",),
+    forward=_transpose_forward,
+    vjp=_transpose_vjp,
+    options=("axes",),
+)
+
+
+# ------------------------------------------------------------------------------- a[key]
+def _is_basic(key: Any) -> bool:
+    """True for basic indexing (each element picked at most once, the result a view)."""
+    for k in key if isinstance(key, tuple) else (key,):
+        if not (k is None or k is Ellipsis or isinstance(k, (int, slice, np.integer))):
+            return False
+        if isinstance(k, bool):
+            return False
+    return True
+
+
+def _index_forward(a: Array, key: Any) -> tuple[Any, Any]:
+    return a[key], (key, _is_basic(key))
+
+
+def _index_vjp(node: Any, g: Array) -> tuple:
+    key, basic = node._saved
+    grad = np.zeros_like(node.children[0].data)
+    if basic:  # slices and integers pick each element at most once
+        grad[key] = g
+    else:  # an index array may pick an element twice: its gradients add up
+        np.add.at(grad, key, g)
+    return (grad,)
+
+
+INDEX = Op(
+    name="index",
+    symbol="[ ]",
+    text="{a}[…]",
+    precedence=CALL,
+    formulas=("scatter into the indexed entries",),
+    forward=_index_forward,
+    vjp=_index_vjp,
+    options=("key",),
+)
+
+RECORDS = (SUM, MEAN, MAX, RESHAPE, TRANSPOSE, INDEX)
