@@ -26,7 +26,7 @@ from chainrule.engine.ops.activations import GELU, LEAKY_RELU, RELU, SIGMOID, SO
 from chainrule.engine.ops.arithmetic import ADD, DIV, MATMUL, MUL, NEG, POW, SUB
 from chainrule.engine.ops.elementwise import ABS, COS, EXP, LOG, SIN, SQRT
 from chainrule.engine.ops.record import ADDITIVE, ATOM, CALL, MULTIPLICATIVE, POWER, PREFIX, Op
-from chainrule.engine.ops.reductions import INDEX, MAX, MEAN, RESHAPE, SUM, TRANSPOSE
+from chainrule.engine.ops.reductions import DOT, INDEX, MAX, MEAN, RESHAPE, SUM, TRANSPOSE
 from chainrule.engine.ops.softmax import CROSS_ENTROPY, LOG_SOFTMAX, SOFTMAX
 
 __all__ = [
@@ -62,6 +62,7 @@ __all__ = [
     "LOG_SOFTMAX",
     "CROSS_ENTROPY",
     "SUM",
+    "DOT",
     "MEAN",
     "MAX",
     "RESHAPE",
