@@ -12,7 +12,14 @@ from chainrule.engine import (
 from chainrule.engine import dot as dot  # exported (`as`), but not in __all__:
 from chainrule.engine import sum as sum  # a star import must not shadow Python's sum
 from chainrule.engine.expr import parse
-from chainrule.engine.gradcheck import GradcheckError, GradcheckRow, gradcheck, gradcheck_report
+from chainrule.engine.gradcheck import (
+    GradcheckError,
+    GradcheckRow,
+    gradcheck,
+    gradcheck_report,
+    gradgradcheck,
+)
+from chainrule.engine.higher import grad
 
 __version__ = "0.1.0"
 
@@ -24,7 +31,9 @@ __all__ = [
     "detect_anomaly",
     "softmax",
     "log_softmax",
+    "grad",
     "gradcheck",
+    "gradgradcheck",
     "GradcheckError",
     "gradcheck_report",
     "GradcheckRow",

@@ -4,16 +4,20 @@ One hidden tanh layer of growing width fits f(x) = cos(2x) + x/2 better and bett
 models with about the same number of parameters — shallow-wide (1 → 16 → 1) and
 deeper-narrower (1 → 4 → 4 → 4 → 1) — are trained alike and compared. The models are
 batched MLPs (NumPy Tensors, one matrix product per layer): the scalar MLP's mathematics and
-initial weights, trained on the whole data set at once.
+initial weights, trained on the whole data set at once. Finally the width-4 model, copied
+into the scalar MLP, is drawn on one training point: each weight an edge coloured by the sign
+of ∂L/∂w and as wide as its size — where that point would pull the fit.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 from _common import output_dir
 from matplotlib.figure import Figure
 
-from chainrule import nn, no_grad
+from chainrule import nn, no_grad, viz
 from chainrule.nn import batched
 
 EPOCHS = 300
@@ -86,6 +90,27 @@ def main() -> None:
     for name, losses in results.items():
         print(f"{name:<56} final MSE {losses[-1]:.4f}")
     print(f"wrote {path}")
+    draw_weight_gradients(out, x, y)
+
+
+def draw_weight_gradients(out: Path, x: np.ndarray, y: np.ndarray) -> None:
+    """The width-4 model's graph on the training point it fits worst, with ∂L/∂w on each weight."""
+    model, _ = train([4, 1], x, y)
+    worst = int(np.abs(predict(model, x) - y).argmax())
+    scalar = model.to_scalar()  # the same weights, as a graph of Values
+    loss = nn.mse(scalar([float(x[worst])]), float(y[worst]))
+    loss.backward()
+    graph = viz.draw(loss, collapse="neuron")
+    written = [
+        graph.render(out / "weight_gradients.png"),
+        graph.render(out / "weight_gradients.svg"),
+    ]
+    largest = max(scalar.named_parameters(), key=lambda item: abs(item[1].grad))
+    print(
+        f"width 4 at x = {x[worst]:.2f} (its worst point), squared error {loss.data:.4f}: "
+        f"largest gradient ∂L/∂{largest[0]} = {largest[1].grad:+.4f}"
+    )
+    print(f"wrote {', '.join(str(path) for path in written)}")
 
 
 if __name__ == "__main__":

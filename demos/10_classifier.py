@@ -45,9 +45,14 @@ def main() -> None:
     loss = bce_with_logits(logit, label)
     loss.backward()
     graph = viz.draw(loss, collapse="neuron")
+    weights = [item for item in scalar.named_parameters() if ".w." in item[0]]
+    largest = max(weights, key=lambda item: abs(item[1].grad))
+    # the chain rule for the weight with the largest gradient, through the drawn neurons
+    highlighted = viz.draw(loss, collapse="neuron", highlight=largest[1])
     written += [
         graph.render(out / "one_sample_graph.svg"),
         graph.render(out / "one_sample_graph.png"),
+        highlighted.render(out / "largest_gradient.png"),
     ]
 
     print(f"{model}, Adam lr 0.02, {EPOCHS} full-batch epochs on {len(X)} moons points")
@@ -59,8 +64,10 @@ def main() -> None:
         f"  sample nearest the boundary x = ({sample[0]:.3f}, {sample[1]:.3f}), class {label}:\n"
         f"  scalar logit {logit.data:.9f}, batched logit {logits[nearest]:.9f}, BCE {loss.data:.4f}"
     )
-    largest = max(scalar.named_parameters(), key=lambda item: abs(item[1].grad))
-    print(f"  largest gradient of that sample's loss: ∂L/∂{largest[0]} = {largest[1].grad:+.4f}")
+    print(
+        f"  largest weight gradient of that sample's loss: "
+        f"∂L/∂{largest[0]} = {largest[1].grad:+.4f}"
+    )
     print(f"pictures: {', '.join(path.name for path in written)} in {out}")
     continue_in_torch(model, X, y)
 

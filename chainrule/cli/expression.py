@@ -1,8 +1,9 @@
-"""The expression commands (render, steps, gradcheck, explain): EXPR and ``--set`` in, a picture
-or text out."""
+"""The expression commands (render, steps, gradcheck, explain, grad): EXPR and ``--set`` in, a
+picture or text out."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ from chainrule.cli.errors import (
 from chainrule.cli.options import diagram_options, output_target, require_folder, save_diagram
 from chainrule.engine.expr import MissingValuesError, parse
 from chainrule.engine.gradcheck import GradcheckRow, gradcheck_report
+from chainrule.engine.higher import derivative, derivative_name
 from chainrule.viz.dot import RANKDIRS
 from chainrule.viz.steps import DEFAULT_FRAME_SECONDS
 
@@ -28,10 +30,14 @@ DEFAULT_VALUES = {"θ1": 0.5, "θ2": -1.5, "x": 2.0, "y": 1.0}
 
 
 def assignments(pairs: Sequence[str]) -> dict[str, float]:
-    """``name=value`` pairs from repeated ``--set`` options (the last one of a name wins).
+    """``name=value`` pairs from repeated ``--set`` options, each name once.
 
-    >>> assignments(["θ1=0.5", "x = 2", "θ1=1e-3"])
-    {'θ1': 0.001, 'x': 2.0}
+    >>> assignments(["θ1=0.5", "x = 2"])
+    {'θ1': 0.5, 'x': 2.0}
+
+    Raises:
+        click.UsageError: for a malformed pair, a bad name or number, or a name given twice
+            (``--set w=1 --set w=3``: which one was meant?).
     """
     values: dict[str, float] = {}
     for pair in pairs:
@@ -41,8 +47,34 @@ def assignments(pairs: Sequence[str]) -> dict[str, float]:
             raise click.UsageError(one_line(f"--set expects name=value, got {pair!r}"))
         if not name.isidentifier():
             raise click.UsageError(one_line(f"--set: {name!r} is not a valid name"))
-        values[name] = finite_number(text.strip(), f"--set {name}")
+        value = finite_number(text.strip(), f"--set {name}")
+        if name in values:
+            raise click.UsageError(
+                one_line(
+                    f"--set {name} given twice ({values[name]:g} and {value:g}): "
+                    "give each name once"
+                )
+            )
+        values[name] = value
     return values
+
+
+def note_non_finite(root: Any, leaves: dict[str, Any], *, gradients: bool) -> None:
+    """Say on stderr when the result (or, after backward, a leaf's gradient) is nan or inf.
+
+    The picture or text is still made (it shows where the inf comes from); the note keeps a
+    student from missing it, as ``log(x)`` at x = 0 otherwise exits 0 in silence.
+    """
+    problems = []
+    if not math.isfinite(root.data):
+        problems.append(f"the result is {root.data}")
+    if gradients:
+        bad = [f"∂/∂{name} = {leaf.grad}" for name, leaf in leaves.items()
+               if not math.isfinite(leaf.grad)]  # fmt: skip
+        if bad:
+            problems.append("the gradient " + ", ".join(bad))
+    if problems:
+        click.echo(f"note: {'; '.join(problems)} at these values", err=True)
 
 
 def expression(text: str | None, pairs: Sequence[str]) -> tuple[Any, dict[str, Any]]:
@@ -104,7 +136,8 @@ def expression_arguments(command: Callable[..., Any]) -> Callable[..., Any]:
 
 # ----------------------------------------------------------------------------- gradcheck
 def gradient_table(rows: Sequence[GradcheckRow]) -> str:
-    """`gradcheck_report`'s rows, one per leaf, as a table: leaf | analytic | numeric | ok."""
+    """`gradcheck_report`'s rows, one per leaf, as a table: leaf | analytic | numeric | ok,
+    then the likely reason of each mismatch that has one (a kink, a disconnected input)."""
     cells = [("leaf", "analytic", "numeric", "ok")]
     cells += [
         (str(r.label), f"{r.analytic:.10g}", f"{r.numeric:.10g}", "ok" if r.ok else "MISMATCH")
@@ -114,6 +147,7 @@ def gradient_table(rows: Sequence[GradcheckRow]) -> str:
     lines = [
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in cells
     ]
+    lines += [f"note: {r.hint}" for r in rows if r.hint]  # why a mismatch, when seen
     return "\n".join(lines)
 
 
@@ -147,6 +181,7 @@ def render(
     leaf = leaf_named(leaves, highlight, "--highlight")
     if not no_grad:
         root.backward()
+    note_non_finite(root, leaves, gradients=not no_grad)
     with user_errors():
         diagram = draw(
             root, rankdir=rankdir, show_grad=not no_grad, edge_labels=edge_labels, highlight=leaf
@@ -201,7 +236,8 @@ def steps(
     if gif is not None and not gif.lower().endswith(".gif"):
         raise click.UsageError(one_line(f"--gif {gif!r}: the file name must end in .gif"))
     require_folder(target)  # the folder itself is created, but not missing parents
-    root, _ = expression(expr, pairs)
+    root, leaves = expression(expr, pairs)
+    note_non_finite(root, leaves, gradients=False)
     with user_errors():
         frames = backward_steps(
             root, rankdir=rankdir, direction="forward" if forward else "backward"
@@ -267,3 +303,68 @@ def explain(expr: str | None, pairs: tuple[str, ...], wrt: str | None) -> None:
     with user_errors():
         text = explain_text(root, wrt=leaf)
     click.echo(text)
+    note_non_finite(root, leaves, gradients=False)
+
+
+# ---------------------------------------------------------------------------------- grad
+MAX_ORDER = 10
+
+
+@click.command(
+    "grad",
+    short_help="Print the N-th derivative of EXPR; -o draws its graph.",
+    epilog="\b\nExamples:\n  chainrule grad --wrt θ1 --order 2      # ∂²L/∂θ1² = 18\n"
+    "  chainrule grad 'tanh(x)' --set x=0.5 --wrt x --order 3\n"
+    "  chainrule grad --wrt θ1 -o dL_dtheta1.svg  # the backward pass as a graph",
+)
+@expression_arguments
+@click.option("--wrt", required=True, metavar="NAME", help="The leaf to differentiate by.")
+@click.option(
+    "--order",
+    type=int,
+    default=1,
+    show_default=True,
+    metavar="N",
+    help=f"Which derivative: 1 (the gradient) to {MAX_ORDER}.",
+)
+@diagram_options
+def grad_command(
+    expr: str | None,
+    pairs: tuple[str, ...],
+    wrt: str,
+    order: int,
+    output: str | None,
+    file_format: str | None,
+    rankdir: str,
+    dpi: float,
+) -> None:
+    """Print the N-th derivative of EXPR by NAME, each taken from the graph of the one before.
+
+    With -o (or --format), also draw that derivative's own graph: the computation that
+    backpropagation recorded for it (create_graph=True).
+    """
+    if not 1 <= order <= MAX_ORDER:
+        raise click.UsageError(f"--order must be from 1 to {MAX_ORDER}, got {order}")
+    draw_it = output is not None or file_format is not None
+    target = output_target(output, file_format) if draw_it else None
+    root, leaves = expression(expr, pairs)
+    leaf = leaf_named(leaves, wrt, "--wrt")
+    root.label = root.label or "L"
+    with user_errors():
+        result = derivative(root, leaf, order)
+    name = root.label
+    for _ in range(order):
+        name = derivative_name(name, wrt)
+    click.echo(f"{name} = {result.data:.10g}")
+    if target is None:
+        return
+    if not result.children:
+        raise click.ClickException(
+            f"{name} is the constant {result.data:g}: it has no graph to draw"
+        )
+    from chainrule.viz import draw
+
+    result.label = name
+    with user_errors():
+        diagram = draw(result, rankdir=rankdir)
+    save_diagram(diagram, *target, dpi)

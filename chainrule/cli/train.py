@@ -9,9 +9,9 @@ writes the model and plots; `load_scalar` and `forward_backward` serve ``chainru
 from __future__ import annotations
 
 import importlib.util
-import math
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,7 +182,8 @@ def check_outputs(output: str | None, plot: str | None) -> None:
             require_writable_folder(path)
     if plot is not None:
         if Path(plot).suffix.lower().lstrip(".") not in plots.FORMATS:
-            suffixes = ", ".join(f".{name}" for name in plots.FORMATS)
+            *others, last = (f".{name}" for name in plots.FORMATS)
+            suffixes = f"{', '.join(others)} or {last}"
             raise click.UsageError(one_line(f"--plot {plot!r}: use a {suffixes} file"))
         if importlib.util.find_spec("matplotlib") is None:
             raise click.ClickException("--plot needs matplotlib: pip install 'chainrule[plot]'")
@@ -211,8 +212,10 @@ def run(setup: Setup, epochs: int, batch_size: int | None, seed: int) -> tuple[A
             bar.update(1, record)
 
         try:
-            # A diverging run overflows: it is reported in the summary, not as NumPy warnings.
-            with user_errors(), np.errstate(all="ignore"):
+            # A diverging run overflows: it is reported in the summary, not as NumPy's or
+            # fit's warnings.
+            with user_errors(), np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
                 history = training.fit(
                     setup.model,
                     setup.X,
@@ -239,7 +242,7 @@ def summary(setup: Setup, history: Any, epochs: int, seconds: float) -> str:
     if len(history):
         last = history.records[-1]
         text += ": " + describe(last).replace("  ", ", ")
-        if not math.isfinite(last.loss):
+        if training.divergence(history) is not None:
             text += " (training diverged: try a smaller --lr)"
     return text
 

@@ -6,6 +6,8 @@ model with ``batched = True``, called once on the whole (batch, nin) Tensor).
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,6 +71,37 @@ class History:
         return self.records[index]
 
 
+#: An epoch loss this many times the first epoch's (or than 1, when that is smaller) is
+#: a run diverging, not a run that is still learning.
+DIVERGENCE_FACTOR = 1e6
+
+
+def divergence(history: History) -> str | None:
+    """How training went wrong, in words, or None while the losses look sane.
+
+    The loss is not a number or infinite, or it has grown past `DIVERGENCE_FACTOR` times the
+    first epoch's loss (a learning rate too large for the problem, typically).
+
+    >>> first = EpochRecord(1, 0.7, 0.5, None, 0.1, 2)
+    >>> last = EpochRecord(2, 8e261, 0.5, None, 0.1, 2)
+    >>> divergence(History([first, last]))
+    'the loss grew from 0.7 to 8e+261 by epoch 2'
+    """
+    for record in history.records:
+        reason = _diverged(history.records[0], record)
+        if reason is not None:
+            return reason
+    return None
+
+
+def _diverged(first: EpochRecord, record: EpochRecord) -> str | None:
+    if not math.isfinite(record.loss):
+        return f"the loss became {record.loss} at epoch {record.epoch}"
+    if record.loss > DIVERGENCE_FACTOR * max(first.loss, 1.0):
+        return f"the loss grew from {first.loss:.3g} to {record.loss:.3g} by epoch {record.epoch}"
+    return None
+
+
 def fit(
     model: Any,
     X: Any,
@@ -111,6 +144,10 @@ def fit(
     Raises:
         ValueError: for inconsistent shapes or bad epoch and batch counts.
 
+    Warns:
+        RuntimeWarning: once, when the loss turns nan or inf or grows a millionfold
+            (see `divergence`), naming `chainrule.detect_anomaly` to find the op.
+
     >>> from chainrule.nn import MLP, SGD
     >>> from chainrule.nn.data import make_xor
     >>> X, y = make_xor(8, seed=0)
@@ -129,6 +166,7 @@ def fit(
         raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
     rng = np.random.default_rng(seed)
     history = History()
+    warned = False
     try:
         for epoch in range(1, epochs + 1):
             order = rng.permutation(len(X)) if shuffle and size < len(X) else np.arange(len(X))
@@ -147,6 +185,16 @@ def fit(
                 epoch, epochs, total / len(X), predictions, y, classes, loss_function, lr
             )
             history.records.append(record)
+            reason = None if warned else _diverged(history.records[0], record)
+            if reason is not None:
+                warned = True  # once per run: every later epoch would say the same
+                warnings.warn(
+                    f"fit: {reason}: training diverged (try a smaller learning rate); "
+                    "to find the first op that gives nan or inf, run a step under "
+                    "chainrule.detect_anomaly()",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
             if schedule is not None:
                 schedule.step()
             if callback is not None:

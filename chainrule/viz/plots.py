@@ -122,7 +122,7 @@ def _check_target(path: str | os.PathLike[str] | None, ax: Any) -> None:
     if path is not None and _format(path) not in FORMATS:
         raise ValueError(
             f"cannot tell the image format of {Path(path).name!r}: use a "
-            f"{', '.join('.' + f for f in FORMATS)} suffix"
+            f"{', '.join('.' + f for f in FORMATS[:-1])} or .{FORMATS[-1]} suffix"
         )
 
 

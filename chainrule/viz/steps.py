@@ -218,7 +218,7 @@ def forward_frames(scene: Scene) -> list[Frame]:
                 f"{names.name(node)} = {_with_numbers(names, node)} = {format_data(node.data)}",
                 *_local_lines(names, node),
             )
-            edges = edges_into.get(f"op{i}", set()) | {f"e_op{i}_v{i}"}
+            edges = edges_into.get(scene.head(i), set()) | {f"e_op{i}_v{i}"}
         frames.append(
             Frame(len(frames), title, lines, i, frozenset({i}), {}, frozenset(edges),
                   values=dict(values))
@@ -296,7 +296,7 @@ def by_neuron(scene: Scene, frames: list[Frame]) -> list[Frame]:
             pending.append(frame)
             continue
         flush()
-        edges = set(frame.edges) | edges_into.get(f"op{frame.active}", set())
+        edges = set(frame.edges) | edges_into.get(scene.head(frame.active), set())
         updated = frozenset(scene.collapsed.get(i, i) for i in frame.updated)
         title = frame.title.replace("step " + str(frame.index), "step " + str(len(merged)), 1)
         merged.append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
@@ -159,8 +160,9 @@ def test_gradcheck_mismatch_exits_1(run, user_error):
     # relu at its kink: backward says 0, the central difference (ε − 0)/2ε says ½
     result = run("gradcheck", "relu(x) + y", "--set", "x=0", "--set", "y=1")
     user_error(result, 1, "mismatch", "x")
-    rows = {line.split()[0]: line.split()[-1] for line in result.stdout.splitlines()[1:]}
-    assert rows == {"x": "MISMATCH", "y": "ok"}
+    table, note = result.stdout.splitlines()[1:3], result.stdout.splitlines()[3]
+    assert {line.split()[0]: line.split()[-1] for line in table} == {"x": "MISMATCH", "y": "ok"}
+    assert note.startswith("note: 'x' sits on a kink of relu") and "one-sided" in note
 
 
 def test_set_overrides_the_example(run):
@@ -303,3 +305,22 @@ def test_render_dpi_sets_the_png_resolution(run, workdir):
 def test_render_dpi_must_be_positive(run, user_error, workdir):
     user_error(run("render", "-o", "g.png", "--dpi", "0"), 2, "--dpi")
     assert list(workdir.iterdir()) == []
+
+
+def test_a_name_set_twice_is_a_usage_error_naming_it(run, user_error):
+    result = run("render", "w*x", "--set", "w=1", "--set", "x=2", "--set", "w=3")
+    user_error(result, 2, "--set w given twice (1 and 3)")
+    assert not any(Path().iterdir())  # nothing drawn from a guess
+
+
+def test_an_infinite_result_is_noted_on_stderr_and_the_picture_still_written(run):
+    result = run("render", "log(x)", "--set", "x=0", "-o", "log.svg")
+    assert result.exit_code == 0, result.output
+    assert Path("log.svg").stat().st_size > 0
+    assert result.stderr.splitlines() == [
+        "note: the result is -inf; the gradient ∂/∂x = inf at these values"
+    ]
+    explained = run("explain", "x/y", "--set", "x=1", "--set", "y=0")
+    assert explained.exit_code == 0 and "Gradients:" in explained.stdout
+    assert explained.stderr == "note: the result is inf at these values\n"
+    assert run("render", "log(x)", "--set", "x=1", "-o", "ok.svg").stderr == ""

@@ -64,7 +64,9 @@ def test_the_library_refuses_a_plot_format_it_cannot_tell(tmp_path):
     pytest.importorskip("matplotlib")
     from chainrule.viz import plot_history
 
-    with pytest.raises(ValueError, match=r"image format of 'loss.txt': use a .png, .svg, .pdf"):
+    with pytest.raises(
+        ValueError, match=r"image format of 'loss.txt': use a .png, .svg or .pdf suffix"
+    ):
         plot_history([1.0, 0.5], tmp_path / "loss.txt")
     assert list(tmp_path.iterdir()) == []
 

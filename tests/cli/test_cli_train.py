@@ -211,3 +211,12 @@ def test_graph_bad_model_files_fail(run, user_error, workdir, content, fragment)
         (workdir / "m.json").write_text(content)
     user_error(run("graph", "m.json", "--input", "1,2"), 1, "cannot load m.json", fragment)
     assert not (workdir / "graph.svg").exists()
+
+
+def test_a_run_whose_finite_loss_explodes_is_told_diverged_without_a_python_warning(run):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # fit's RuntimeWarning is for library users
+        result = run("train", "--dataset", "regression", *TINY, "--optimizer", "sgd", "--lr", "1e5")
+    assert result.exit_code == 0, result.output
+    assert "training diverged: try a smaller --lr" in result.stdout, result.stdout
+    assert "detect_anomaly" not in result.output

@@ -246,6 +246,13 @@ OPS: tuple[OpCase, ...] = (
         ((0.0,), (2.0,), (-3.0,), (30.0,), (-30.0,), (1000.0,), (-1000.0,)),
     ),
     OpCase(
+        "normal_cdf",
+        lambda a: a.normal_cdf(),
+        _cdf,
+        lambda a: (_phi(a),),
+        ((0.0,), (1.3,), (-0.7,), (10.0,), (-10.0,)),
+    ),
+    OpCase(
         "sum",
         lambda a, b, c: chainrule.sum([a, b, c]),
         lambda a, b, c: a + b + c,

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from chainrule.engine.gradcheck import GradcheckError, gradcheck, gradcheck_report
+from chainrule.engine.tensor import Tensor
 from chainrule.engine.value import Value
 
 
@@ -205,3 +206,39 @@ def test_infinite_outputs_are_a_mismatch_without_numpy_warnings():
         warnings.simplefilter("error")
         (row,) = gradcheck_report(lambda v: v.exp(), [Value(1000.0)])  # inf − inf: nan
     assert row.analytic == math.inf and math.isnan(row.numeric) and not row.ok
+
+
+@pytest.mark.parametrize(
+    ("f", "x", "op"),
+    [
+        (lambda x: x.relu(), Value(0.0, label="x"), "relu"),
+        (lambda x: (x * 3).leaky_relu(0.1), Value(0.0, label="x"), "leaky_relu"),
+        (lambda x: (x - 1).abs(), Value(1.0 + 2e-7, label="x"), "abs"),  # |a| is even: off 0
+        (lambda x: x.relu(), Value(2e-7, label="x"), "relu"),  # within a step of the kink
+        (lambda t: t.relu().sum(), Tensor([0.0, 1.0], requires_grad=True, label="x"), "relu"),
+        (lambda t: t.abs().sum(), Tensor([2e-7], requires_grad=True, label="x"), "abs"),
+    ],
+)
+def test_a_mismatch_at_a_kink_says_the_derivative_is_one_sided(f, x, op):
+    with pytest.raises(GradcheckError, match=f"'x' sits on a kink of {op}.*one-sided"):
+        gradcheck(f, [x])
+    bad = [row for row in gradcheck_report(f, [x]) if not row.ok]
+    assert bad and all(f"kink of {op}" in row.hint for row in bad)
+
+
+def test_a_gradient_of_exactly_zero_suggests_a_disconnected_input():
+    x = Value(1.0, label="x")
+    with pytest.raises(GradcheckError, match=r"exactly 0 \('x' is not in the output's graph\)"):
+        gradcheck(lambda v: Value(math.exp(float(v))) * 2, [x])  # float() leaves the graph
+    y = Value(0.5, label="y")
+    with pytest.raises(GradcheckError, match="'y' gets 0.*float\\(\\) or math"):
+        # y is in the graph through one path, broken by float() on the other
+        gradcheck(lambda v: v * 0 + Value(math.sin(float(v))), [y])
+
+
+def test_a_plain_mismatch_has_no_hint():
+    inputs = [Value(0.3, label="a"), Value(-1.2, label="b")]
+    with pytest.raises(GradcheckError) as error:
+        gradcheck(_wrong_product, inputs)
+    assert str(error.value).endswith(")")  # the numbers, and no guess appended
+    assert [row.hint for row in gradcheck_report(_wrong_product, inputs)] == ["", ""]

@@ -159,3 +159,11 @@ def test_exported_from_chainrule_but_not_by_a_star_import():
     code = "from chainrule import *; print(sum([1, 2]), 'dot' in dir())"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.split() == ["3", "False"], result.stderr
+
+
+def test_second_derivatives_through_them():
+    x = Value(1.5, label="x")
+    y = chainrule.sum([chainrule.dot([x, x], [x, 2.0]), x])  # x² + 2x + x
+    (dy,) = chainrule.grad(y, [x], create_graph=True)
+    (d2y,) = chainrule.grad(dy, [x])
+    assert (dy.data, d2y.data) == (2 * 1.5 + 3.0, 2.0)

@@ -164,3 +164,44 @@ def test_a_float32_batched_model_is_fed_float32():
     fit(model, X, y, loss="hinge", optimizer=SGD(model.parameters(), lr=0.1), epochs=2)
     assert seen == [np.float32, np.float32]
     assert model.layers[0].w.grad.dtype == np.float32
+
+
+def _linear_fit(lr: float, epochs: int = 40):
+    import warnings
+
+    from chainrule.nn.data import make_regression
+
+    X, y = make_regression(32, seed=0)
+    model = MLP(X.shape[1], [1], activation="linear", seed=0)
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+        warnings.simplefilter("always")
+        history = fit(
+            model, X, y, loss="mse", optimizer=SGD(model.parameters(), lr=lr), epochs=epochs
+        )
+    return history, [w for w in caught if issubclass(w.category, RuntimeWarning)]
+
+
+def test_fit_warns_once_naming_detect_anomaly_when_the_loss_grows_a_millionfold():
+    history, caught = _linear_fit(lr=3.0)
+    assert len(caught) == 1  # once, though every later epoch is worse
+    message = str(caught[0].message)
+    assert "detect_anomaly" in message and "smaller learning rate" in message
+    assert "the loss grew from 0.37" in message
+    assert caught[0].filename == __file__  # points at the caller's fit(...) line
+    assert history.loss[-1] > 1e40
+
+
+def test_fit_warns_once_when_the_loss_turns_nan():
+    from chainrule.nn.data import make_xor
+
+    X, y = make_xor(16, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    with pytest.warns(RuntimeWarning, match="detect_anomaly") as caught, np.errstate(all="ignore"):
+        fit(model, X, y, loss="hinge", optimizer=SGD(model.parameters(), lr=1e300), epochs=5)
+    ours = [w for w in caught if "fit:" in str(w.message)]
+    assert len(ours) == 1 and ("nan" in str(ours[0].message) or "inf" in str(ours[0].message))
+
+
+def test_fit_is_silent_while_training_goes_well():
+    history, caught = _linear_fit(lr=0.3)
+    assert caught == [] and history.loss[-1] < history.loss[0]

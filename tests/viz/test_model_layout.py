@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import struct
 from xml.etree import ElementTree
 
 import pytest
 
 from chainrule import Value
-from chainrule.nn import MLP, mse
+from chainrule.nn import MLP, bce_with_logits, mse
+from chainrule.nn.data import make_moons
 from chainrule.viz import draw
 from chainrule.viz.naming import GraphNames, is_constant
 from tests.viz.svg_helpers import SVG, groups, parse
@@ -108,3 +110,31 @@ def test_a_target_leaf_is_drawn_after_the_output_layer():
     found = _columns(loss)
     assert ("after" in {what for what, _, _ in found}) and _layers_by_node(loss)
     _assert_left_to_right(found, 2)
+
+
+def _moons_loss(sizes: list[int]) -> Value:
+    """A tanh MLP on the first moons sample, with the classifier's loss (BCE on the logit)."""
+    model = MLP(2, sizes, activation="tanh", seed=0)
+    features, labels = make_moons(50, noise=0.1, seed=0)
+    loss = bce_with_logits(model(features[0].tolist()), int(labels[0]))
+    loss.backward()
+    return loss
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", png[16:24])
+
+
+def test_a_collapsed_moons_mlp_fits_a_slide():
+    diagram = draw(_moons_loss([16, 16, 1]), collapse="neuron")
+    width, height = _png_size(diagram.pipe("png"))
+    assert width <= 2400, (width, height)
+    # and not because it was shrunk to a thumbnail: the drawing is at most 5 % larger
+    svg = parse(diagram.pipe("svg"))
+    assert float(svg.get("height", "0pt").removesuffix("pt")) * 2 <= 1.06 * height
+
+
+def test_the_uncollapsed_small_mlp_is_no_wider_than_4000_points():
+    svg = parse(draw(_moons_loss([4, 4, 1])).pipe("svg"))
+    assert float(svg.get("width", "0pt").removesuffix("pt")) <= 4000

@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.ops.record import CALL, Op
+from chainrule.engine.ops.elementwise import masked
+from chainrule.engine.ops.record import CALL, Op, constant_locals
 
 Array = np.ndarray
 
@@ -35,6 +36,29 @@ def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)
     return grad if type(grad) is np.ndarray else np.asarray(grad)  # a full sum gives a scalar
+
+
+def unbroadcast_ops(g: Any, shape: tuple[int, ...]) -> Any:
+    """`unbroadcast` with Tensor ops (for create_graph): the same sums, recorded."""
+    if g.data.shape == shape:
+        return g
+    extra = g.data.ndim - len(shape)
+    if extra:
+        g = g.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.data.shape[i] != 1)
+    if stretched:
+        g = g.sum(axis=stretched, keepdims=True)
+    return g
+
+
+def _expand_ops(g: Any, node: Any) -> Any:
+    """A reduction's output gradient (a Tensor) with its reduced axes back, and broadcast to
+    the operand's shape (times ones: exact, and nan stays nan)."""
+    axis, keepdims = node._saved
+    if axis is not None and not keepdims:
+        g = g.reshape(np.expand_dims(g.data, axis).shape)
+    shape = node.children[0].data.shape
+    return g if g.data.shape == shape else g * np.ones(shape, dtype=g.data.dtype)
 
 
 def expand_reduced(g: Array, axis: Any, keepdims: bool) -> Array:
@@ -62,6 +86,10 @@ def _sum_vjp(node: Any, g: Array) -> tuple:
     return (grad,)
 
 
+def _sum_vjp_ops(node: Any, g: Any) -> tuple:
+    return (_expand_ops(g, node),)
+
+
 SUM = Op(
     name="sum",
     symbol="Σ",
@@ -73,6 +101,8 @@ SUM = Op(
     forward=_sum_forward,
     vjp=_sum_vjp,
     options=("axis", "keepdims"),
+    local_ops=constant_locals,  # on Values: 1 for every summand
+    vjp_ops=_sum_vjp_ops,
 )
 
 
@@ -83,6 +113,12 @@ def _dot_scalar(ws: list[float], xs: list[float]) -> list[tuple[float, tuple[flo
     return [(functools.reduce(operator.add, map(operator.mul, ws, xs)), (*xs, *ws))]
 
 
+def _dot_local_ops(node: Any) -> tuple:
+    operands = node.children
+    half = len(operands) // 2
+    return (*operands[half:], *operands[:half])  # the other factors themselves, as for a·b
+
+
 DOT = Op(
     name="dot",
     symbol="dot",
@@ -91,6 +127,7 @@ DOT = Op(
     formulas=("x_i for w_i, w_i for x_i",),  # the other factor (viz names it, edge by edge)
     arity=None,  # ws and xs: a list of products of any length (`chainrule.dot`)
     scalar=_dot_scalar,
+    local_ops=_dot_local_ops,
 )
 
 
@@ -108,6 +145,12 @@ def _mean_vjp(node: Any, g: Array) -> tuple:
     return (grad,)
 
 
+def _mean_vjp_ops(node: Any, g: Any) -> tuple:
+    a = node.children[0].data
+    count = a.size // max(node.data.size, 1) if a.size else 1
+    return (_expand_ops(g / count, node),)
+
+
 MEAN = Op(
     name="mean",
     symbol="mean",
@@ -117,6 +160,7 @@ MEAN = Op(
     forward=_mean_forward,
     vjp=_mean_vjp,
     options=("axis", "keepdims"),
+    vjp_ops=_mean_vjp_ops,
 )
 
 
@@ -135,6 +179,14 @@ def _max_vjp(node: Any, g: Array) -> tuple:
     return (winners * (expand_reduced(g, axis, keepdims) / ties).astype(a.dtype, copy=False),)
 
 
+def _max_vjp_ops(node: Any, g: Any) -> tuple:
+    a = node.children[0].data
+    axis, keepdims = node._saved
+    winners = a == expand_reduced(node.data, axis, keepdims)
+    ties = winners.sum(axis=axis, keepdims=True)
+    return (masked(_expand_ops(g, node) / ties, winners),)  # exactly 0 off the maximum
+
+
 MAX = Op(
     name="max",
     symbol="max",
@@ -144,6 +196,7 @@ MAX = Op(
     forward=_max_forward,
     vjp=_max_vjp,
     options=("axis", "keepdims"),
+    vjp_ops=_max_vjp_ops,
 )
 
 
@@ -156,6 +209,10 @@ def _reshape_vjp(node: Any, g: Array) -> tuple:
     return (g.reshape(node.children[0].data.shape),)
 
 
+def _reshape_vjp_ops(node: Any, g: Any) -> tuple:
+    return (g.reshape(node.children[0].data.shape),)
+
+
 RESHAPE = Op(
     name="reshape",
     symbol="reshape",
@@ -165,6 +222,7 @@ RESHAPE = Op(
     forward=_reshape_forward,
     vjp=_reshape_vjp,
     options=("shape",),
+    vjp_ops=_reshape_vjp_ops,
 )
 
 
@@ -178,6 +236,11 @@ def _transpose_vjp(node: Any, g: Array) -> tuple:
     return (g.transpose() if axes is None else g.transpose(np.argsort(axes)),)
 
 
+def _transpose_vjp_ops(node: Any, g: Any) -> tuple:
+    axes = node._saved
+    return (g.transpose() if axes is None else g.transpose(tuple(np.argsort(axes))),)
+
+
 TRANSPOSE = Op(
     name="transpose",
     symbol="ᵀ",
@@ -187,6 +250,7 @@ TRANSPOSE = Op(
     forward=_transpose_forward,
     vjp=_transpose_vjp,
     options=("axes",),
+    vjp_ops=_transpose_vjp_ops,
 )
 
 
@@ -215,6 +279,11 @@ def _index_vjp(node: Any, g: Array) -> tuple:
     return (grad,)
 
 
+def _index_vjp_ops(node: Any, g: Any) -> tuple:
+    key, basic = node._saved
+    return (g._apply(SCATTER, key, basic, node.children[0].data.shape),)
+
+
 INDEX = Op(
     name="index",
     symbol="[ ]",
@@ -224,6 +293,40 @@ INDEX = Op(
     forward=_index_forward,
     vjp=_index_vjp,
     options=("key",),
+    vjp_ops=_index_vjp_ops,
 )
 
-RECORDS = (SUM, DOT, MEAN, MAX, RESHAPE, TRANSPOSE, INDEX)
+
+# ------------------------------------------------------------- scatter: indexing's adjoint
+# Zeros of the indexed tensor's shape with g placed at [key] (added up where an index repeats):
+# the vector-Jacobian product of indexing as an op of its own, so that create_graph can
+# differentiate through it; its own vector-Jacobian product is indexing again.
+def _scatter_forward(g: Array, key: Any, basic: bool, shape: tuple[int, ...]) -> tuple[Any, Any]:
+    out = np.zeros(shape, dtype=g.dtype)
+    if basic:
+        out[key] = g
+    else:
+        np.add.at(out, key, g)
+    return out, (key, basic)
+
+
+def _scatter_vjp(node: Any, g: Array) -> tuple:
+    return (g[node._saved[0]],)
+
+
+def _scatter_vjp_ops(node: Any, g: Any) -> tuple:
+    return (g[node._saved[0]],)
+
+
+SCATTER = Op(
+    name="scatter",
+    symbol="scatter",
+    text="scatter({a})",
+    precedence=CALL,
+    formulas=("pick the indexed entries",),
+    forward=_scatter_forward,
+    vjp=_scatter_vjp,
+    vjp_ops=_scatter_vjp_ops,
+)
+
+RECORDS = (SUM, DOT, MEAN, MAX, RESHAPE, TRANSPOSE, INDEX, SCATTER)
