@@ -14,6 +14,7 @@ import numpy as np
 
 from chainrule.engine.ops.record import CALL, Op
 from chainrule.engine.ops.special import erfc
+from chainrule.engine.ops.stop import stop_at_zero
 
 Array = np.ndarray
 _SQRT2 = math.sqrt(2.0)
@@ -23,8 +24,8 @@ _quiet = np.errstate  # `with _quiet(...)` silences NumPy's warnings for IEEE re
 
 # --------------------------------------------------------------------------- relu(a)
 def _relu_scalar(a: float) -> tuple[float, tuple[float]]:
-    # d relu(a)/da = 1 if a > 0 else 0 (0 at 0, as PyTorch); nan stays nan
-    return (0.0 if a <= 0 else a), (1.0 if a > 0 else 0.0,)
+    # d relu(a)/da = 0 if a ≤ 0 else 1 (0 at 0, and 1 at nan, as PyTorch); nan stays nan
+    return (0.0 if a <= 0 else a), (0.0 if a <= 0 else 1.0,)
 
 
 def _relu_forward(a: Array) -> tuple[Any, None]:
@@ -32,7 +33,8 @@ def _relu_forward(a: Array) -> tuple[Any, None]:
 
 
 def _relu_vjp(node: Any, g: Array) -> tuple:
-    return (g * (node.data > 0),)  # 1 where a > 0, else 0
+    # 0 where a ≤ 0, even for a nan or inf g (a zero local derivative stops it), else g
+    return (np.where(node.data <= 0, 0.0, g),)
 
 
 RELU = Op(
@@ -75,7 +77,8 @@ def _leaky_relu_forward(a: Array, slope: float) -> tuple[Any, float]:
 def _leaky_relu_vjp(node: Any, g: Array) -> tuple:
     slope = node._saved
     a = node.children[0].data
-    return (g * np.where(a > 0, 1.0, slope).astype(a.dtype, copy=False),)  # 1 or slope
+    local = np.where(a > 0, 1.0, slope).astype(a.dtype, copy=False)  # 1 or slope
+    return (stop_at_zero(g, local),)
 
 
 LEAKY_RELU = Op(
