@@ -202,10 +202,9 @@ class GraphNames:
             if "({a})" in template:  # a call: its own parentheses hold the operand
                 operands = [texts[self.index[c]][0] for c in node.children]
             else:
+                ties = info.parenthesize_ties
                 operands = [
-                    _wrap(texts[self.index[c]], precedence, position == 1 or node.op == "**")
-                    if node.op in ("-", "/", "**")
-                    else _wrap(texts[self.index[c]], precedence, False)
+                    _wrap(texts[self.index[c]], precedence, position in ties)
                     for position, c in enumerate(node.children)
                 ]
             text = _fill(template, operands)

@@ -81,6 +81,7 @@ SUB = Op(
     forward=_sub_forward,
     vjp=_sub_vjp,
     parser="operator",
+    parenthesize_ties=(1,),
 )
 
 
@@ -148,6 +149,7 @@ DIV = Op(
     forward=_div_forward,
     vjp=_div_vjp,
     parser="operator",
+    parenthesize_ties=(1,),
 )
 
 
@@ -194,6 +196,7 @@ POW = Op(
     forward=_pow_forward,
     vjp=_pow_vjp,
     parser="operator",
+    parenthesize_ties=(0, 1),
 )
 
 

@@ -42,6 +42,9 @@ class Op:
             (``x + y``, ``-x``), or None (not at all).
         options: the names of the op's options after its operands, which the parser accepts
             as extra arguments or keywords (``leaky_relu(x, slope=0.1)``).
+        parenthesize_ties: the positions of the operands that keep their parentheses when
+            they bind exactly as tightly as the op: the right one of ``a − (b − c)`` and
+            ``a/(b/c)``, both of ``(a^b)^c`` and ``a^(b^c)``.
 
     Every field has a name and fields are given by keyword, so a new field (how to build the
     local derivatives from ops, for higher-order gradients) is added with a default and then
@@ -59,3 +62,4 @@ class Op:
     vjp: Callable[[Any, Any], tuple[Any, ...]] | None = None
     parser: Literal["call", "operator"] | None = None
     options: tuple[str, ...] = ()
+    parenthesize_ties: tuple[int, ...] = ()
