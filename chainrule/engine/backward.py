@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from chainrule.engine.mode import MODE
+from chainrule.engine.mode import MODE, graph_done
 
 #: In a node's second edge slot: the op has any number of operands, held as a tuple in `_a`.
 MANY = object()
@@ -94,35 +94,43 @@ def _seed(root: Any, grad: float) -> tuple[list[Any], list[tuple[Any, Any]]]:
 
 def backward(root: Any, grad: float = 1.0) -> None:
     """Backpropagate from the Value `root` (see `Value.backward`)."""
-    with backward_lock:
-        order, leaves = _seed(root, float(grad))
-        try:
-            if MODE.anomaly:
-                for _ in _steps(order):
-                    pass
-            else:
-                _run(order)
-        finally:
-            _accumulate(leaves)
+    try:
+        with backward_lock:
+            order, leaves = _seed(root, float(grad))
+            try:
+                if MODE.anomaly:
+                    for _ in _steps(order):
+                        pass
+                else:
+                    _run(order)
+            finally:
+                _accumulate(leaves)
+    finally:
+        graph_done()  # the collector is as the user had it (see mode.recording)
 
 
 def _run(order: list[Any]) -> None:
     """``child.grad += local · node.grad`` over the order: the same operations as `_steps`."""
+    # A zero local derivative sends nothing, not 0 · g: relu at x ≤ 0 or x**0 stops a nan or
+    # inf from above (0 · inf would be nan), as PyTorch's relu and pow do.
     for node in order:
         g = node.grad
         a = node._a
         b = node._b
         if b is None:  # one operand
-            if a.requires_grad:
-                a.grad += node._la * g
+            local = node._la
+            if local and a.requires_grad:
+                a.grad += local * g
         elif b is not MANY:  # two operands
-            if a.requires_grad:
-                a.grad += node._la * g
-            if b.requires_grad:
-                b.grad += node._lb * g
+            local = node._la
+            if local and a.requires_grad:
+                a.grad += local * g
+            local = node._lb
+            if local and b.requires_grad:
+                b.grad += local * g
         else:
             for child, local in zip(a, node._la):
-                if child.requires_grad:
+                if child.requires_grad and local:
                     child.grad += local * g
 
 
@@ -159,6 +167,7 @@ def backward_steps(root: Any, grad: float = 1.0) -> Iterator[BackwardStep]:
             yield from _steps(order)
         finally:
             _accumulate(leaves)
+            graph_done()
 
 
 def _steps(order: list[Any]) -> Iterator[BackwardStep]:
@@ -168,6 +177,9 @@ def _steps(order: list[Any]) -> Iterator[BackwardStep]:
         contributions = []
         for child, local in zip(node.children, node.local_grads):
             if child.requires_grad:
+                if not local:  # nothing flows along this edge (see `_run`)
+                    contributions.append(Contribution(child, local, 0.0))
+                    continue
                 amount = local * g
                 if check and not math.isfinite(amount) and math.isfinite(g):
                     name = node.label or f"the output of {node.op}"
