@@ -10,7 +10,14 @@ from chainrule.engine import (
     softmax,
 )
 from chainrule.engine.expr import parse
-from chainrule.engine.gradcheck import GradcheckError, GradcheckRow, gradcheck, gradcheck_report
+from chainrule.engine.gradcheck import (
+    GradcheckError,
+    GradcheckRow,
+    gradcheck,
+    gradcheck_report,
+    gradgradcheck,
+)
+from chainrule.engine.higher import grad
 
 __version__ = "0.1.0"
 
@@ -22,7 +29,9 @@ __all__ = [
     "detect_anomaly",
     "softmax",
     "log_softmax",
+    "grad",
     "gradcheck",
+    "gradgradcheck",
     "GradcheckError",
     "gradcheck_report",
     "GradcheckRow",

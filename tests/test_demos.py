@@ -38,6 +38,7 @@ DEMOS: dict[str, tuple[list[str], list[str]]] = {
             "chain_rule_theta2.svg",
             "chain_rule_theta2.png",
             "steps/index.html",
+            "backprop.gif",
         ],
         ["L = 6.25", "∂L/∂θ1 = 15, ∂L/∂θ2 = −5", "steps/index.html"],
     ),
@@ -58,6 +59,16 @@ DEMOS: dict[str, tuple[list[str], list[str]]] = {
     "11_gpt.py": (
         ["attention_head.svg", "attention_head.png"],
         ["4192 Values", "step    3 / 3: loss", "samples at temperature 0.5", "attention head 0"],
+    ),
+    "12_beyond_gradient_descent.py": (
+        ["beyond_gradient_descent.png", "dL_dtheta1.svg", "dL_dtheta1.png"],
+        [
+            "from θ0 = +2.5: Newton θ = +1.3613 in 6 steps (a minimum)",
+            "from θ0 = +0.3: Newton θ = +0.1005 in 4 steps (a maximum",
+            "∂L/∂θ1 = 15, ∂²L/∂θ1² = 18 (= 2x²θ2²), Hessian [[18, -16], [-16, 2]]",
+            "Newton in θ1 alone: θ1 = -0.3333 after one step, L = 0",
+            "tanh at 0: derivatives 1, 0, -2",
+        ],
     ),
 }
 

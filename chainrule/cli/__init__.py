@@ -11,7 +11,7 @@ import click
 
 from chainrule import __version__
 from chainrule.cli.errors import ChainruleGroup
-from chainrule.cli.expression import explain, gradcheck, render, steps
+from chainrule.cli.expression import explain, grad_command, gradcheck, render, steps
 from chainrule.cli.graph import graph
 from chainrule.cli.train import train_command
 from chainrule.engine.expr import FUNCTIONS, OPERATORS
@@ -47,5 +47,5 @@ def main() -> None:
     cli(prog_name="chainrule")
 
 
-for _command in (render, steps, gradcheck, explain, train_command, graph):
+for _command in (render, steps, gradcheck, explain, grad_command, train_command, graph):
     cli.add_command(_command)

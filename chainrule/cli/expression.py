@@ -1,5 +1,5 @@
-"""The expression commands (render, steps, gradcheck, explain): EXPR and ``--set`` in, a picture
-or text out."""
+"""The expression commands (render, steps, gradcheck, explain, grad): EXPR and ``--set`` in, a
+picture or text out."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from chainrule.cli.errors import (
 from chainrule.cli.options import diagram_options, output_target, require_folder, save_diagram
 from chainrule.engine.expr import MissingValuesError, parse
 from chainrule.engine.gradcheck import GradcheckRow, gradcheck_report
+from chainrule.engine.higher import derivative, derivative_name
 from chainrule.viz.dot import RANKDIRS
 from chainrule.viz.steps import DEFAULT_FRAME_SECONDS
 
@@ -303,3 +304,67 @@ def explain(expr: str | None, pairs: tuple[str, ...], wrt: str | None) -> None:
         text = explain_text(root, wrt=leaf)
     click.echo(text)
     note_non_finite(root, leaves, gradients=False)
+
+
+# ---------------------------------------------------------------------------------- grad
+MAX_ORDER = 10
+
+
+@click.command(
+    "grad",
+    short_help="Print the N-th derivative of EXPR; -o draws its graph.",
+    epilog="\b\nExamples:\n  chainrule grad --wrt θ1 --order 2      # ∂²L/∂θ1² = 18\n"
+    "  chainrule grad 'tanh(x)' --set x=0.5 --wrt x --order 3\n"
+    "  chainrule grad --wrt θ1 -o dL_dtheta1.svg  # the backward pass as a graph",
+)
+@expression_arguments
+@click.option("--wrt", required=True, metavar="NAME", help="The leaf to differentiate by.")
+@click.option(
+    "--order",
+    type=int,
+    default=1,
+    show_default=True,
+    metavar="N",
+    help=f"Which derivative: 1 (the gradient) to {MAX_ORDER}.",
+)
+@diagram_options
+def grad_command(
+    expr: str | None,
+    pairs: tuple[str, ...],
+    wrt: str,
+    order: int,
+    output: str | None,
+    file_format: str | None,
+    rankdir: str,
+    dpi: float,
+) -> None:
+    """Print the N-th derivative of EXPR by NAME, each taken from the graph of the one before.
+
+    With -o (or --format), also draw that derivative's own graph: the computation that
+    backpropagation recorded for it (create_graph=True).
+    """
+    if not 1 <= order <= MAX_ORDER:
+        raise click.UsageError(f"--order must be from 1 to {MAX_ORDER}, got {order}")
+    draw_it = output is not None or file_format is not None
+    target = output_target(output, file_format) if draw_it else None
+    root, leaves = expression(expr, pairs)
+    leaf = leaf_named(leaves, wrt, "--wrt")
+    root.label = root.label or "L"
+    with user_errors():
+        result = derivative(root, leaf, order)
+    name = root.label
+    for _ in range(order):
+        name = derivative_name(name, wrt)
+    click.echo(f"{name} = {result.data:.10g}")
+    if target is None:
+        return
+    if not result.children:
+        raise click.ClickException(
+            f"{name} is the constant {result.data:g}: it has no graph to draw"
+        )
+    from chainrule.viz import draw
+
+    result.label = name
+    with user_errors():
+        diagram = draw(result, rankdir=rankdir)
+    save_diagram(diagram, *target, dpi)

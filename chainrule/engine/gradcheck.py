@@ -23,7 +23,7 @@ from chainrule.engine.gradcheck_inputs import (
     output_vector,
 )
 from chainrule.engine.graph import topological_order
-from chainrule.engine.mode import no_grad
+from chainrule.engine.mode import MODE, no_grad
 
 #: Ops whose derivative jumps where their operand is 0: (the sides' derivatives in words).
 KINKS = {
@@ -311,3 +311,116 @@ def _describe(worst: GradcheckRow, atol: float, rtol: float) -> str:
         f"analytic {worst.analytic!r} vs numeric {worst.numeric!r} "
         f"(|difference| {difference:.3g} > atol + rtol·|numeric| = {tolerance:.3g})"
     )
+
+
+# ------------------------------------------------------------------------- second order
+def gradgradcheck(
+    f: Callable[..., Any],
+    inputs: Any,
+    grad_outputs: Any = None,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """Check the second derivatives of `f` against finite differences of its first ones.
+
+    As PyTorch's ``torch.autograd.gradcheck.gradgradcheck``: the first derivatives
+    ``grad(f(inputs), inputs, grad_outputs, create_graph=True)`` are themselves a function of
+    the inputs and of `grad_outputs`, and `gradcheck` checks that function: its derivatives
+    by backward through the gradient's graph against central differences.
+
+    Args:
+        f: called as ``f(*inputs)``; returns a Value or Tensor, or a sequence of them.
+        inputs: a Value or Tensor, or a sequence of them.
+        grad_outputs: the seed for each output (Values or Tensors of the outputs' shapes);
+            None draws them at random in [−1, 1] (seeded, so a run repeats), with
+            ``requires_grad=True`` so that the derivatives in them are checked too.
+        eps: the finite-difference step.
+        atol: absolute tolerance.
+        rtol: relative tolerance (relative to the numeric derivative).
+        raise_exception: raise `GradcheckError` on a mismatch (else return False).
+
+    Returns:
+        True when every second derivative matches; False on a mismatch with
+        ``raise_exception=False``.
+
+    Raises:
+        GradcheckError: on a mismatch, naming the worst input and both numbers (inputs after
+            the last of `inputs` are the grad_outputs).
+        ValueError: if no input requires grad.
+        TypeError: if an input or output is neither a Value nor a Tensor.
+
+    >>> from chainrule.engine.value import Value
+    >>> x, y = Value(0.3, label="x"), Value(-1.2, label="y")
+    >>> gradgradcheck(lambda a, b: (a * b).tanh() + a.exp() * b, [x, y])
+    True
+    """
+    from chainrule.engine.higher import grad
+
+    inputs = as_input_list(inputs)
+    differentiated = [x for x in inputs if x.requires_grad]
+    if not differentiated:
+        raise ValueError("gradgradcheck needs at least one input with requires_grad=True")
+    with _recording():
+        outputs = as_output_list(f(*inputs))
+    seeds = _random_seeds(outputs) if grad_outputs is None else as_input_list(grad_outputs)
+    count = len(inputs)
+
+    def first_derivatives(*args: Any) -> list[Any]:
+        with _recording():
+            ys = as_output_list(f(*args[:count]))
+            pairs = [(y, v) for y, v in zip(ys, args[count:]) if y.requires_grad]
+            xs = [x for x in args[:count] if x.requires_grad]
+            if not pairs:
+                return [_zeros_like(x) for x in xs]
+            found = grad(
+                [y for y, _ in pairs],
+                xs,
+                [v for _, v in pairs],
+                create_graph=True,
+                allow_unused=True,
+            )
+        return [_zeros_like(x) if g is None else g for g, x in zip(found, xs)]
+
+    try:
+        return gradcheck(
+            first_derivatives,
+            [*inputs, *seeds],
+            eps=eps,
+            atol=atol,
+            rtol=rtol,
+            raise_exception=raise_exception,
+        )
+    except GradcheckError as error:
+        raise GradcheckError(f"second derivatives (gradgradcheck): {error}") from None
+
+
+def _random_seeds(outputs: list[Any]) -> list[Any]:
+    """One seed per output, uniform in [−1, 1], of the output's type and shape."""
+    rng = np.random.default_rng(0)
+    seeds = []
+    for y in outputs:
+        if is_array_node(y):
+            data: Any = rng.uniform(-1.0, 1.0, size=y.data.shape)
+        else:
+            data = float(rng.uniform(-1.0, 1.0))
+        seeds.append(type(y)(data, requires_grad=True))
+    return seeds
+
+
+def _zeros_like(x: Any) -> Any:
+    data = np.zeros_like(x.data) if is_array_node(x) else 0.0
+    return type(x)(data, requires_grad=False)
+
+
+class _recording:
+    """Record graphs inside, even within gradcheck's ``no_grad`` finite differences."""
+
+    def __enter__(self) -> None:
+        self._previous = MODE.grad_enabled
+        MODE.set(grad_enabled=True, anomaly=MODE.anomaly)
+
+    def __exit__(self, *exc: object) -> None:
+        MODE.set(grad_enabled=self._previous, anomaly=MODE.anomaly)

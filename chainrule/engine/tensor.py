@@ -21,6 +21,7 @@ import numpy as np
 
 from chainrule.engine.backward import MANY, backward_lock, backward_order
 from chainrule.engine.graph import next_serial
+from chainrule.engine.higher import backward as graph_backward
 from chainrule.engine.mode import MODE
 from chainrule.engine.ops import (
     ABS,
@@ -39,6 +40,7 @@ from chainrule.engine.ops import (
     MEAN,
     MUL,
     NEG,
+    NORMAL_CDF,
     OPS,
     POW,
     RELU,
@@ -209,18 +211,31 @@ class Tensor:
         """Forget this tensor's gradient (``grad`` becomes None, as PyTorch's default)."""
         self.grad = None
 
+    def _apply(self, op: Op, *options: Any) -> Tensor:
+        """Apply a one-operand op by its record (the derivative rules of ``ops`` reach the ops
+        that only derivatives use, such as mask and scatter, through this)."""
+        return _unary_with(op, self, *options)
+
     # ------------------------------------------------------------------ the backward pass
-    def backward(self, grad: Any = None) -> None:
+    def backward(self, grad: Any = None, *, create_graph: bool = False) -> None:
         """Backpropagate from this tensor; ``grad`` is ∂L/∂self (1 for a one-element tensor).
 
         Leaves accumulate their gradients across calls, as in PyTorch; intermediate tensors get
         this pass's gradient. The walk is iterative, so graphs of any depth work.
 
+        With ``create_graph=True`` every gradient of the pass is a `Tensor` with its own
+        graph, so it can be differentiated again (see `chainrule.grad`).
+
         Raises:
             ValueError: if this tensor does not require grad, or `grad` is missing for a
                 tensor of more than one element, or has the wrong shape.
         """
-        _backward(self, grad)
+        if create_graph:
+            keeps_graph = isinstance(grad, Tensor) and grad.requires_grad
+            seed = _seed(self, grad)  # checks the shape
+            graph_backward(self, grad if keeps_graph else seed)
+        else:
+            _backward(self, grad)
 
     # ------------------------------------------------------------- arithmetic operators
     def __add__(self, other: Operand) -> Tensor:
@@ -320,6 +335,10 @@ class Tensor:
     def softplus(self) -> Tensor:
         """log(1 + e^a), computed so that it never overflows (softplus(1000) is 1000)."""
         return _unary(SOFTPLUS, self)
+
+    def normal_cdf(self) -> Tensor:
+        """Φ(a), the standard normal CDF (GELU's derivative Φ(a) + a·φ(a) is built on it)."""
+        return _unary(NORMAL_CDF, self)
 
     # ------------------------------------------------------------------------ reductions
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:

@@ -28,6 +28,7 @@ from typing import Any, Union
 from chainrule.engine.backward import MANY as _MANY
 from chainrule.engine.backward import backward as _backward
 from chainrule.engine.graph import next_serial
+from chainrule.engine.higher import backward as graph_backward
 from chainrule.engine.mode import MODE
 from chainrule.engine.ops import (
     ABS,
@@ -41,6 +42,7 @@ from chainrule.engine.ops import (
     LOG_SOFTMAX,
     MUL,
     NEG,
+    NORMAL_CDF,
     POW,
     RELU,
     SIGMOID,
@@ -135,7 +137,7 @@ class Value:
         if self.op:
             parts.append(f"op={self.op!r}")
         if self.requires_grad:
-            parts.append(f"grad={self.grad:.6g}")
+            parts.append(f"grad={float(self.grad):.6g}")
         return f"Value({', '.join(parts)})"
 
     def item(self) -> float:
@@ -188,6 +190,11 @@ class Value:
     def zero_grad(self) -> None:
         """Reset this value's own gradient to 0."""
         self.grad = 0.0
+
+    def _apply(self, op: Op, *options: Any) -> Value:
+        """Apply a one-operand op by its record (the derivative rules of ``ops`` reach the ops
+        that only derivatives use, such as Φ, through this)."""
+        return _unary(op, self, *options)
 
     # ------------------------------------------------------------- arithmetic operators
     def __add__(self, other: Operand) -> Value:
@@ -367,18 +374,28 @@ class Value:
         """log(1 + e^a), computed so that it never overflows (softplus(1000) is 1000)."""
         return _unary(SOFTPLUS, self)
 
+    def normal_cdf(self) -> Value:
+        """Φ(a), the standard normal CDF (GELU's derivative Φ(a) + a·φ(a) is built on it)."""
+        return _unary(NORMAL_CDF, self)
+
     # ------------------------------------------------------------------------- backward
-    def backward(self, grad: float = 1.0) -> None:
+    def backward(self, grad: Any = 1.0, *, create_graph: bool = False) -> None:
         """Backpropagate from this value: ``grad`` is ∂root/∂root (1 by default).
 
         Leaves *accumulate* their gradients across calls, as in PyTorch; the gradients of
         intermediate values are recomputed for this pass. The walk is iterative, so graphs of
         any depth work.
 
+        With ``create_graph=True`` every gradient of the pass is a `Value` with its own
+        graph, so it can be differentiated again (see `chainrule.grad`).
+
         Raises:
             ValueError: if this value does not require grad.
         """
-        _backward(self, grad)
+        if create_graph:
+            graph_backward(self, grad)
+        else:
+            _backward(self, grad)
 
 
 # ------------------------------------------------------------------------- over a list

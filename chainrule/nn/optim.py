@@ -68,6 +68,8 @@ class Optimizer:
             grad = p.grad
             if grad is None:
                 continue
+            if hasattr(grad, "requires_grad"):  # after backward(create_graph=True): its number
+                grad = grad.data
             change = self._update(p.data, grad, state)
             if _is_tensor(p):
                 data = p.data

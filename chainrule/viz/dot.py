@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import graphviz
-import numpy
 
 from chainrule.engine.mode import collector_paused
 from chainrule.engine.node import Node
@@ -213,6 +212,9 @@ def _highlighted(names: GraphNames, leaf: Node) -> set[int]:
 
 def _notes(scene: Scene, highlight: Any, grads: dict[int, Any] | None) -> str:
     lines: list[str] = []
+    title = derivative_title(scene.names.name(scene.names.root))
+    if title is not None:
+        lines.append(title)
     if highlight is not None:
         lines.extend(_chain_rule_caption(scene, highlight))
     if scene.show_grad and not scene.backward_ran and grads is None:
@@ -223,7 +225,8 @@ def _notes(scene: Scene, highlight: Any, grads: dict[int, Any] | None) -> str:
     legend = style.legend(scene.show_grad, scene.names.name(scene.names.root), roles=roles)
     if not lines:
         return f'<<FONT POINT-SIZE="10">{legend}</FONT>>'
-    block = style.text_block(lines, size=12, bold_first=highlight is not None)[1:-1]
+    bold = highlight is not None or title is not None
+    block = style.text_block(lines, size=12, bold_first=bold)[1:-1]
     return f'<{block}<BR/><FONT POINT-SIZE="10">{legend}</FONT><BR ALIGN="LEFT"/>>'
 
 
@@ -328,8 +331,8 @@ def _group_lines(
         title = f"layer {group.place.layer_index}"
         subtitle = f"{len(group.outputs)} × {activation}(w·x + b)"
         data = _layer_summary(scene, group)
-        grad_row = _layer_grad_summary(scene, group, grads)
-        extra = _layer_weight_rows(scene, group, grads)
+        grad_row = None
+        extra = _layer_rows(scene, group, grads)
         grad = None
     label = style.value_label(
         title=title,
@@ -340,6 +343,7 @@ def _group_lines(
         header=style.HEADER_FILL["intermediate"],
         border=style.HIGHLIGHT if on_path else style.BORDER["parameter"],
         extra=extra if scene.show_grad or group.kind == "layer" else [],
+        data_prefix="data " if group.kind == "neuron" else "",
     )
     penwidth = ' penwidth="2.5"' if on_path else ""
     return [f"v{i} [id=v{i} label={label} tooltip={_quote(group.key)}{penwidth}]"]
@@ -406,51 +410,35 @@ def _layer_summary(scene: Scene, group: Group) -> str:
     return f"{fan_in} → {count}, {len(weights) + len(biases)} parameters"
 
 
-def _summary(values: list[Any]) -> str:
-    """``mean 0.01 [−0.2, 0.3]`` of a list of numbers."""
-    if not values:
-        return "—"
-    return format_data(numpy.asarray(values, dtype=float)).split(" ", 1)[1]
-
-
 def _range(values: list[Any]) -> str:
     """``[−0.2, 0.3]``: the smallest and largest of a list of numbers."""
     return f"[{format_data(min(values))}, {format_data(max(values))}]" if values else BLANK
 
 
-def _layer_grad_summary(scene: Scene, group: Group, grads: dict[int, Any] | None) -> str:
+def _layer_rows(scene: Scene, group: Group, grads: dict[int, Any] | None) -> list[str]:
+    """A collapsed layer's outputs, ∂L/∂outputs, ∂L/∂w and ∂L/∂b: ranges, and the largest
+    weight gradient by name."""
     names = scene.names
+
+    def grad_of(node: Any) -> Any:
+        return scene.grad_value(node) if grads is None else grads.get(names.id(node))
+
     outputs = [names.order[i] for i in group.outputs]
-    data = f"out {_summary([node.data for node in outputs])}"
+    rows = [f"out in {_range([node.data for node in outputs])}"]
     if not scene.show_grad:
-        return data
-    values = [
-        scene.grad_value(node) if grads is None else grads.get(names.id(node)) for node in outputs
-    ]
-    if any(not isinstance(value, float) for value in values):
-        return f"{data}; grad {BLANK}"
-    return f"{data}; grad {_summary(values)}"
-
-
-def _layer_weight_rows(scene: Scene, group: Group, grads: dict[int, Any] | None) -> list[str]:
-    """∂L/∂w and ∂L/∂b of a collapsed layer: their range and the largest one by name."""
-    if not scene.show_grad:
-        return []
-    names = scene.names
-    rows = []
-    for kind, nodes in zip(("w", "b"), _layer_parameters(scene, group)):
-        values = [
-            scene.grad_value(node) if grads is None else grads.get(names.id(node)) for node in nodes
-        ]
+        return rows
+    weights, biases = _layer_parameters(scene, group)
+    for kind, nodes in (("out", outputs), ("w", weights), ("b", biases)):
+        values = [grad_of(node) for node in nodes]
         if not nodes or any(not isinstance(value, float) for value in values):
             rows.append(f"∂L/∂{kind} {BLANK}")
             continue
-        numbers: list[float] = values  # type: ignore[assignment]  # all floats, checked above
-        largest = max(range(len(nodes)), key=lambda n: abs(numbers[n]))
-        rows.append(
-            f"∂L/∂{kind} {_summary(values)}, largest {format_data(values[largest])} "
-            f"({names.name(nodes[largest])})"
-        )
+        rows.append(f"∂L/∂{kind} in {_range(values)}")
+        if kind == "w":
+            largest = max(range(len(nodes)), key=lambda n: abs(values[n]))
+            rows.append(
+                f"largest: ∂L/∂{names.name(nodes[largest])} = {format_data(values[largest])}"
+            )
     return rows
 
 
@@ -540,3 +528,15 @@ def _edge_line(
             "arrowsize=0.5" if on_path else 'color="#7a7a7a80" penwidth=0.7 arrowsize=0.5'
         )
     return f"{edge.tail} -> {edge.head} [{' '.join(attributes)}]"
+
+
+def derivative_title(name: str) -> str | None:
+    """What a graph whose output is a gradient (``∂L/∂θ1``) shows: None for any other graph.
+
+    >>> derivative_title("∂L/∂θ1")
+    '∂L/∂θ1 as a graph: the backward pass of L, recorded by create_graph=True'
+    """
+    if not name.startswith("∂") or "/∂" not in name:
+        return None
+    output = name.split("/", 1)[0].lstrip("∂⁰¹²³⁴⁵⁶⁷⁸⁹")
+    return f"{name} as a graph: the backward pass of {output}, recorded by create_graph=True"

@@ -57,7 +57,8 @@ button:hover { background: #f0f0f0; }
 #slider { flex: 1 1 8rem; min-width: 6rem; max-width: 24rem; }
 #counter { min-width: 7rem; font-variant-numeric: tabular-nums; }
 #formula { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 1rem;
-           background: white; border: 1px solid #ddd; border-left: 4px solid #e36209;
+           line-height: 1.35; background: white; border: 1px solid #ddd;
+           border-left: 4px solid #e36209;
            padding: .45rem .8rem; margin-bottom: .5rem; white-space: pre-wrap; }
 #stage { overflow: auto; background: white; border: 1px solid #ddd; }
 #stage svg { display: block; }
@@ -109,14 +110,23 @@ function mark(frame) {
   add(frame.updated, 'updated');
 }
 // scroll the stage only (never the page or a notebook around it) to show the active node
+// and its op; when both do not fit, the value's record wins
 function keepInView(ids) {
-  const element = ids.length ? document.getElementById(ids[0]) : null;
-  if (!element) return;
-  const box = element.getBoundingClientRect(), view = stage.getBoundingClientRect(), pad = 24;
-  if (box.left < view.left + pad) stage.scrollLeft -= view.left + pad - box.left;
-  else if (box.right > view.right - pad) stage.scrollLeft += box.right - view.right + pad;
-  if (box.top < view.top + pad) stage.scrollTop -= view.top + pad - box.top;
-  else if (box.bottom > view.bottom - pad) stage.scrollTop += box.bottom - view.bottom + pad;
+  const boxes = ids.map((id) => document.getElementById(id)).filter((element) => element)
+    .filter((element) => element.classList.contains('node'))
+    .map((element) => element.getBoundingClientRect());
+  if (!boxes.length) return;
+  const view = stage.getBoundingClientRect(), pad = 16;
+  const scroll = (low, high, start, end, first) => {
+    if (high - low > end - start - 2 * pad) return first - (start + pad);  // too big: show it
+    if (low < start + pad) return low - (start + pad);
+    if (high > end - pad) return high - (end - pad);
+    return 0;
+  };
+  const low = (side) => Math.min(...boxes.map((box) => box[side]));
+  const high = (side) => Math.max(...boxes.map((box) => box[side]));
+  stage.scrollLeft += scroll(low('left'), high('right'), view.left, view.right, boxes[0].left);
+  stage.scrollTop += scroll(low('top'), high('bottom'), view.top, view.bottom, boxes[0].top);
 }
 function show(n) {
   current = Math.max(0, Math.min(last, n));
@@ -150,7 +160,9 @@ function layout() {
   if (embedded) {
     try {  // a notebook output grows to its content
       const outer = window.frameElement;
-      if (outer) outer.style.height = `${document.documentElement.scrollHeight + 4}px`;
+      const margin = parseFloat(getComputedStyle(document.body).marginBottom) || 0;
+      const height = document.body.getBoundingClientRect().bottom + margin;
+      if (outer) outer.style.height = `${Math.ceil(height) + 2}px`;
     } catch (error) { /* a cross-origin frame keeps its height */ }
   }
   keepInView(frames[current].active);
@@ -281,8 +293,9 @@ def page(steps: Steps, *, embedded: bool = False, renderer: str | None = None) -
         renderer: the Graphviz renderer for the layout (see `render.find_renderer`).
     """
     svg = layout_svg(steps.layout_svg(renderer=renderer), steps)
+    frames = frame_states(steps)
     state = {
-        "frames": frame_states(steps),
+        "frames": frames,
         "cells": grad_cells(steps),
         "blank": [style.grad_text(None), style.grad_fill(None)],
         "embedded": embedded,
@@ -291,13 +304,16 @@ def page(steps: Steps, *, embedded: bool = False, renderer: str | None = None) -
     }
     data = json.dumps(state, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     heading = html.escape(title(steps))
+    lines = max(len(frame["text"].splitlines()) for frame in frames)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{heading}</title>
-<style>{_STYLE}{HIGHLIGHT_CSS}</style>
+<style>{_STYLE}{HIGHLIGHT_CSS}
+/* as tall as the longest step's text, so the graph below never moves */
+#formula {{ min-height: {1.35 * lines:.2f}em; }}</style>
 </head>
 <body class="{"embedded" if embedded else "page"}">
 <h1>{heading}</h1>

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from chainrule.engine import graph
+from chainrule.engine.higher import derivative_name
 from chainrule.engine.node import Node
 from chainrule.engine.ops import ATOM, op_info
 from chainrule.viz.format import format_constant, format_number, subscript, visible
@@ -215,8 +216,8 @@ class GraphNames:
         return texts
 
     def partial(self, node: Node, child: Node) -> str:
-        """The symbol ∂node/∂child, e.g. ``∂c/∂b``."""
-        return f"∂{self.name(node)}/∂{self.name(child)}"
+        """The symbol ∂node/∂child, e.g. ``∂c/∂b``; ``∂²L/∂θ1²`` when node is ∂L/∂θ1."""
+        return derivative_name(self.name(node), self.name(child))
 
     def local_formula(self, node: Node, position: int, *, expand: bool = False) -> str | None:
         """∂node/∂children[position] as text with the operands' names filled in.

@@ -80,7 +80,7 @@ class Scene:
         self.fold_ops = collapse is not None
         ops = 0 if self.fold_ops else sum(1 for n in self.drawn if n.children)
         self.node_count = len(self.groups) + len(self.drawn) + ops
-        self.backward_ran = _backward_ran(names.order)
+        self.backward_ran = _backward_ran(names.order, names.root)
 
     def _collapse(self, collapse: str) -> None:
         model, names = self.model, self.names
@@ -110,7 +110,7 @@ class Scene:
         """The gradient to show: None (blank) before backward, else the node's grad."""
         if not self.backward_ran:
             return None
-        return node.grad
+        return grad_number(node.grad)
 
     def display_name(self, node: Node) -> str:
         """The name drawn in the record: short (``w₁``) inside a model's cluster."""
@@ -266,8 +266,10 @@ class Scene:
         present = sorted(set(column.values()))
         previous = dict(zip(present[1:], present))
         leaves = [n for n, c in column.items() if n not in has_in and c in previous]
-        needed = sorted({previous[column[n]] for n in leaves})
-        lines = [f'anchor{c} [shape=point style=invis width=0 height=0 label=""]' for c in needed]
+        needed = {previous[column[n]] for n in leaves}
+        lines = [
+            f'anchor{c} [shape=point style=invis width=0 height=0 label=""]' for c in sorted(needed)
+        ]
         for node, c in column.items():
             if c in needed and node not in inside_out:
                 lines.append(f"{node} -> anchor{c} [style=invis]")
@@ -358,12 +360,19 @@ def _cluster(
     return lines
 
 
-def _backward_ran(order: list[Node]) -> bool:
-    """Whether gradients have been computed: some node that needs one has a non-zero grad."""
+def _backward_ran(order: list[Node], root: Node) -> bool:
+    """Whether gradients have been computed: some node that needs one has a non-zero grad.
+
+    A backward pass from the root gives the root a gradient (1): an op's output whose grad is
+    still 0 was not backpropagated from, even when its operands hold gradients of another
+    pass (a gradient ∂L/∂θ1 built with create_graph shares its operands with L's graph).
+    """
+    if root.children and grad_number(root.grad) == 0:
+        return False
     for node in order:
         if not node.requires_grad:
             continue
-        grad = node.grad
+        grad = grad_number(node.grad)
         if grad is None:
             continue
         if isinstance(grad, float):
@@ -372,3 +381,9 @@ def _backward_ran(order: list[Node]) -> bool:
         elif bool((grad != 0).any()):
             return True
     return False
+
+
+def grad_number(grad: Any) -> Any:
+    """A gradient's number(s): after ``backward(create_graph=True)`` a grad is itself a Value
+    (Tensor) with a graph, and the picture shows its data."""
+    return grad.data if hasattr(grad, "requires_grad") else grad

@@ -52,14 +52,16 @@ def value_label(
     header: str,
     border: str,
     extra: list[str] | None = None,
+    data_prefix: str = "data ",
 ) -> str:
-    """An HTML-like record: name (and what it is) over ``data …`` over ``grad …``."""
+    """An HTML-like record: name (and what it is) over ``data …`` over ``grad …``, then any
+    `extra` rows in small type."""
     head = f"<B>{escape_html(title)}</B>"
     if subtitle:
         head += f' <FONT POINT-SIZE="9" COLOR="{MUTED}">{escape_html(subtitle)}</FONT>'
     rows = [
         f'<TR><TD BGCOLOR="{header}">{head}</TD></TR>',
-        f"<TR><TD>data {escape_html(data)}</TD></TR>",
+        f"<TR><TD>{data_prefix}{escape_html(data)}</TD></TR>",
     ]
     if grad is not None:
         rows.append(f'<TR><TD BGCOLOR="{fill}">{escape_html(grad)}</TD></TR>')

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from chainrule.engine.higher import derivative_name
 from chainrule.engine.node import Node
 from chainrule.viz.chain import chain_rule_lines
 from chainrule.viz.dot import find_node
@@ -64,7 +65,8 @@ def explain(
     lines.append("")
     root_name = names.name(root)
     lines.append(
-        f"Backward pass (reverse order), each line ∂{root_name}/∂child = upstream · local:"
+        f"Backward pass (reverse order), each line {derivative_name(root_name, 'child')} "
+        "= upstream · local:"
     )
     for frame in frames:
         lines.append(f"  {frame.title}")
@@ -87,7 +89,8 @@ def _gradient_lines(names: GraphNames, final: Mapping[int, Any]) -> list[str]:
     root_name = names.name(names.root)
     leaves = [node for node in names.order if not node.children and node.requires_grad]
     texts = [
-        f"  ∂{root_name}/∂{names.name(node)} = {format_data(final.get(names.id(node), 0.0))}"
+        f"  {derivative_name(root_name, names.name(node))} = "
+        f"{format_data(final.get(names.id(node), 0.0))}"
         for node in leaves
     ]
     width = max((len(text) for text in texts), default=0)

@@ -244,6 +244,13 @@ OPS: tuple[OpCase, ...] = (
         lambda a: (_sigmoid(a),),
         ((0.0,), (2.0,), (-3.0,), (30.0,), (-30.0,), (1000.0,), (-1000.0,)),
     ),
+    OpCase(
+        "normal_cdf",
+        lambda a: a.normal_cdf(),
+        _cdf,
+        lambda a: (_phi(a),),
+        ((0.0,), (1.3,), (-0.7,), (10.0,), (-10.0,)),
+    ),
 )
 
 OP_NAMES = tuple(case.name for case in OPS)

@@ -65,6 +65,9 @@ class _TorchLike:
     def leaky_relu(self, slope=0.01):
         return _TorchLike(torch.nn.functional.leaky_relu(self.tensor, slope))
 
+    def normal_cdf(self):
+        return _TorchLike(torch.special.ndtr(self.tensor))
+
     def __getattr__(self, name):
         method = getattr(self.tensor, name)
         return lambda: _TorchLike(method())

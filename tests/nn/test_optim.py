@@ -184,3 +184,21 @@ def test_schedules_equal_pytorch(ours, theirs, kwargs):
         reference.step()
         schedule.step()
         assert schedule.get_last_lr()[0] == pytest.approx(reference.get_last_lr()[0], rel=1e-13)
+
+
+@pytest.mark.parametrize("make", [lambda p: SGD(p, lr=0.1, momentum=0.9), lambda p: Adam(p)])
+def test_a_step_after_create_graph_uses_the_gradients_numbers(make):
+    # backward(create_graph=True) leaves Values (Tensors) in .grad: the step reads their data
+    runs = {}
+    for create_graph in (True, False):
+        value, tensor = Value(2.0), Tensor([1.0, -3.0], requires_grad=True)
+        optimizer = make([value, tensor])
+        for _ in range(2):
+            optimizer.zero_grad()
+            (value * value).tanh().backward(create_graph=create_graph)
+            (tensor * tensor).tanh().sum().backward(create_graph=create_graph)
+            optimizer.step()
+        runs[create_graph] = value, tensor
+    (value, tensor), (reference_value, reference_tensor) = runs[True], runs[False]
+    assert type(value.data) is float and value.data == reference_value.data
+    np.testing.assert_array_equal(tensor.data, reference_tensor.data)

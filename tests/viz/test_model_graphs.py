@@ -286,9 +286,18 @@ def test_collapse_layer_draws_one_node_per_layer_with_a_gradient_summary():
         if name.startswith("layers.1.") and ".w." in name
     ]
     low, high = min(grads), max(grads)
-    assert f"[{format_number(low)}, {format_number(high)}]" in source
-    largest = max(grads, key=abs)
-    assert f"largest {format_number(largest)}" in source
+    assert f"∂L/∂w in [{format_number(low)}, {format_number(high)}]" in source
+    name, largest = max(
+        (
+            (n, w.grad)
+            for n, w in model.named_parameters()
+            if n.startswith("layers.1.") and ".w." in n
+        ),
+        key=lambda item: abs(item[1]),
+    )
+    neuron, weight = re.fullmatch(r"layers\.1\.neurons\.(\d+)\.w\.(\d+)", name).groups()
+    short = f"w{weight}".translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+    assert f"largest: ∂L/∂{short}[1.{neuron}] = {format_number(largest)}" in source
     assert diagram.node_count < 20
     svg = diagram.pipe("svg")
     assert svg.count(b'class="node"') == diagram.node_count

@@ -22,11 +22,19 @@ the expression language, the CLI help and the diagrams at once.
 from __future__ import annotations
 
 from chainrule.engine.ops import activations, arithmetic, elementwise, reductions, softmax
-from chainrule.engine.ops.activations import GELU, LEAKY_RELU, RELU, SIGMOID, SOFTPLUS, TANH
+from chainrule.engine.ops.activations import (
+    GELU,
+    LEAKY_RELU,
+    NORMAL_CDF,
+    RELU,
+    SIGMOID,
+    SOFTPLUS,
+    TANH,
+)
 from chainrule.engine.ops.arithmetic import ADD, DIV, MATMUL, MUL, NEG, POW, SUB
-from chainrule.engine.ops.elementwise import ABS, COS, EXP, LOG, SIN, SQRT
+from chainrule.engine.ops.elementwise import ABS, COS, EXP, LOG, MASK, SIN, SQRT
 from chainrule.engine.ops.record import ADDITIVE, ATOM, CALL, MULTIPLICATIVE, POWER, PREFIX, Op
-from chainrule.engine.ops.reductions import INDEX, MAX, MEAN, RESHAPE, SUM, TRANSPOSE
+from chainrule.engine.ops.reductions import INDEX, MAX, MEAN, RESHAPE, SCATTER, SUM, TRANSPOSE
 from chainrule.engine.ops.softmax import CROSS_ENTROPY, LOG_SOFTMAX, SOFTMAX
 
 __all__ = [
@@ -58,6 +66,9 @@ __all__ = [
     "TANH",
     "GELU",
     "SOFTPLUS",
+    "NORMAL_CDF",
+    "MASK",
+    "SCATTER",
     "SOFTMAX",
     "LOG_SOFTMAX",
     "CROSS_ENTROPY",

@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.ops.record import CALL, Op
+from chainrule.engine.ops.elementwise import masked
+from chainrule.engine.ops.record import CALL, Op, constant_locals
 from chainrule.engine.ops.special import erfc
 
 Array = np.ndarray
@@ -35,6 +36,10 @@ def _relu_vjp(node: Any, g: Array) -> tuple:
     return (g * (node.data > 0),)  # 1 where a > 0, else 0
 
 
+def _relu_vjp_ops(node: Any, g: Any) -> tuple:
+    return (masked(g, node.data > 0),)  # exactly 0 where a ≤ 0, even against inf or nan
+
+
 RELU = Op(
     name="relu",
     symbol="ReLU",
@@ -45,6 +50,8 @@ RELU = Op(
     forward=_relu_forward,
     vjp=_relu_vjp,
     parser="call",
+    local_ops=constant_locals,
+    vjp_ops=_relu_vjp_ops,
 )
 
 
@@ -78,6 +85,13 @@ def _leaky_relu_vjp(node: Any, g: Array) -> tuple:
     return (g * np.where(a > 0, 1.0, slope).astype(a.dtype, copy=False),)  # 1 or slope
 
 
+def _leaky_relu_vjp_ops(node: Any, g: Any) -> tuple:
+    a = node.children[0].data
+    slope = node._saved
+    product = g * np.where(a > 0, 1.0, slope).astype(a.dtype, copy=False)
+    return (masked(product, a > 0) if slope == 0 else product,)
+
+
 LEAKY_RELU = Op(
     name="leaky_relu",
     symbol="LeakyReLU",
@@ -89,6 +103,8 @@ LEAKY_RELU = Op(
     vjp=_leaky_relu_vjp,
     parser="call",
     options=("slope",),
+    local_ops=constant_locals,
+    vjp_ops=_leaky_relu_vjp_ops,
 )
 
 
@@ -121,6 +137,14 @@ def _sigmoid_vjp(node: Any, g: Array) -> tuple:
     return (g * (s * (1.0 - s)),)  # dσ/da = σ(1 − σ)
 
 
+def _sigmoid_local_ops(node: Any) -> tuple:
+    return (node * (1.0 - node),)  # σ(1 − σ), with σ the node itself
+
+
+def _sigmoid_vjp_ops(node: Any, g: Any) -> tuple:
+    return (g * (node * (1.0 - node)),)
+
+
 SIGMOID = Op(
     name="sigmoid",
     symbol="σ",
@@ -131,6 +155,8 @@ SIGMOID = Op(
     forward=_sigmoid_forward,
     vjp=_sigmoid_vjp,
     parser="call",
+    local_ops=_sigmoid_local_ops,
+    vjp_ops=_sigmoid_vjp_ops,
 )
 
 
@@ -149,6 +175,14 @@ def _tanh_vjp(node: Any, g: Array) -> tuple:
     return (g * (1.0 - t * t),)  # d tanh(a)/da = 1 − tanh²(a)
 
 
+def _tanh_local_ops(node: Any) -> tuple:
+    return (1.0 - node * node,)  # 1 − tanh², with tanh the node itself
+
+
+def _tanh_vjp_ops(node: Any, g: Any) -> tuple:
+    return (g * (1.0 - node * node),)
+
+
 TANH = Op(
     name="tanh",
     symbol="tanh",
@@ -159,6 +193,8 @@ TANH = Op(
     forward=_tanh_forward,
     vjp=_tanh_vjp,
     parser="call",
+    local_ops=_tanh_local_ops,
+    vjp_ops=_tanh_vjp_ops,
 )
 
 
@@ -190,6 +226,32 @@ def _gelu_vjp(node: Any, g: Array) -> tuple:
     return (g * node._saved,)  # Φ(a) + a·φ(a), saved by the forward pass
 
 
+def normal_pdf_ops(a: Any) -> Any:
+    """φ(a) = e^(−a²/2)/√(2π) from ops (Value or Tensor), in the float order of the forward
+    pass; on Tensors 0 at ±inf with derivatives 0 there too (not 0·inf = nan)."""
+    if isinstance(a.data, float) or np.isfinite(a.data).all():
+        return (-0.5 * a * a).exp() * _INV_SQRT_2PI
+    finite = np.isfinite(a.data)
+    return masked(normal_pdf_ops(masked(a, finite)), finite)
+
+
+def _gelu_local_ops(node: Any) -> tuple:
+    a = node.children[0]
+    # Φ(a) + a·φ(a); at ±inf φ is 0 and a·φ(a) would be nan
+    if math.isinf(a.data):
+        return (a.normal_cdf(),)
+    return (a.normal_cdf() + a * normal_pdf_ops(a),)
+
+
+def _gelu_vjp_ops(node: Any, g: Any) -> tuple:
+    a = node.children[0]
+    # Φ(a) + a·φ(a), with a·φ(a) as 0 at ±inf (its limit), taken at a finite stand-in
+    # there so that its derivatives are 0 rather than nan
+    finite = np.isfinite(a.data)
+    stand_in = masked(a, finite)
+    return (g * (a.normal_cdf() + stand_in * normal_pdf_ops(stand_in)),)
+
+
 GELU = Op(
     name="gelu",
     symbol="GELU",
@@ -200,6 +262,8 @@ GELU = Op(
     forward=_gelu_forward,
     vjp=_gelu_vjp,
     parser="call",
+    local_ops=_gelu_local_ops,
+    vjp_ops=_gelu_vjp_ops,
 )
 
 
@@ -219,6 +283,14 @@ def _softplus_vjp(node: Any, g: Array) -> tuple:
     return (g * _sigmoid_array(node.children[0].data),)  # d softplus(a)/da = σ(a)
 
 
+def _softplus_local_ops(node: Any) -> tuple:
+    return (node.children[0].sigmoid(),)  # d softplus(a)/da = σ(a)
+
+
+def _softplus_vjp_ops(node: Any, g: Any) -> tuple:
+    return (g * node.children[0].sigmoid(),)
+
+
 SOFTPLUS = Op(
     name="softplus",
     symbol="softplus",
@@ -229,6 +301,51 @@ SOFTPLUS = Op(
     forward=_softplus_forward,
     vjp=_softplus_vjp,
     parser="call",
+    local_ops=_softplus_local_ops,
+    vjp_ops=_softplus_vjp_ops,
 )
 
-RECORDS = (RELU, LEAKY_RELU, SIGMOID, TANH, GELU, SOFTPLUS)
+
+# ------------------------------------------------------------------- Φ(a), the normal CDF
+# GELU's derivative Φ(a) + a·φ(a) needs Φ as an op of its own, so that create_graph can
+# differentiate it again (dΦ/da = φ(a)).
+def _normal_cdf_scalar(a: float) -> tuple[float, tuple[float]]:
+    pdf = math.exp(-0.5 * a * a) * _INV_SQRT_2PI if not math.isinf(a) else 0.0
+    return 0.5 * math.erfc(-a / _SQRT2), (pdf,)  # dΦ(a)/da = φ(a)
+
+
+def _normal_cdf_forward(a: Array) -> tuple[Any, None]:
+    with _quiet(invalid="ignore", over="ignore"):
+        return (0.5 * erfc(-a / _SQRT2)).astype(a.dtype, copy=False), None
+
+
+def _normal_cdf_vjp(node: Any, g: Array) -> tuple:
+    a = node.children[0].data
+    with _quiet(over="ignore", invalid="ignore"):
+        return (g * (np.exp(-0.5 * a * a) * _INV_SQRT_2PI),)
+
+
+def _normal_cdf_local_ops(node: Any) -> tuple:
+    a = node.children[0]
+    return (None if math.isinf(a.data) else normal_pdf_ops(a),)
+
+
+def _normal_cdf_vjp_ops(node: Any, g: Any) -> tuple:
+    return (g * normal_pdf_ops(node.children[0]),)
+
+
+NORMAL_CDF = Op(
+    name="normal_cdf",
+    symbol="Φ",
+    text="Φ({a})",
+    precedence=CALL,
+    formulas=("φ(a)",),
+    scalar=_normal_cdf_scalar,
+    forward=_normal_cdf_forward,
+    vjp=_normal_cdf_vjp,
+    parser="call",
+    local_ops=_normal_cdf_local_ops,
+    vjp_ops=_normal_cdf_vjp_ops,
+)
+
+RECORDS = (RELU, LEAKY_RELU, SIGMOID, TANH, GELU, SOFTPLUS, NORMAL_CDF)

@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.ieee import div, pow_, pow_exponent_grad
-from chainrule.engine.ops.record import ADDITIVE, MULTIPLICATIVE, POWER, PREFIX, Op
-from chainrule.engine.ops.reductions import unbroadcast
+from chainrule.engine.ops.elementwise import masked
+from chainrule.engine.ops.record import ADDITIVE, MULTIPLICATIVE, POWER, PREFIX, Op, constant_locals
+from chainrule.engine.ops.reductions import unbroadcast, unbroadcast_ops
 
 Array = np.ndarray
 _quiet = np.errstate  # `with _quiet(...)` silences NumPy's warnings for IEEE results
@@ -37,6 +38,14 @@ def _add_vjp(node: Any, g: Array) -> tuple:
     )
 
 
+def _add_vjp_ops(node: Any, g: Any) -> tuple:
+    a, b = node.children
+    return (
+        unbroadcast_ops(g, a.data.shape) if a.requires_grad else None,
+        unbroadcast_ops(g, b.data.shape) if b.requires_grad else None,
+    )
+
+
 ADD = Op(
     name="+",
     symbol="+",
@@ -48,6 +57,8 @@ ADD = Op(
     forward=_add_forward,
     vjp=_add_vjp,
     parser="operator",
+    local_ops=constant_locals,
+    vjp_ops=_add_vjp_ops,
 )
 
 
@@ -69,6 +80,14 @@ def _sub_vjp(node: Any, g: Array) -> tuple:
     )
 
 
+def _sub_vjp_ops(node: Any, g: Any) -> tuple:
+    a, b = node.children
+    return (
+        unbroadcast_ops(g, a.data.shape) if a.requires_grad else None,
+        unbroadcast_ops(-g, b.data.shape) if b.requires_grad else None,
+    )
+
+
 SUB = Op(
     name="-",
     symbol="−",
@@ -80,6 +99,8 @@ SUB = Op(
     forward=_sub_forward,
     vjp=_sub_vjp,
     parser="operator",
+    local_ops=constant_locals,
+    vjp_ops=_sub_vjp_ops,
     parenthesize_ties=(1,),
 )
 
@@ -102,6 +123,19 @@ def _mul_vjp(node: Any, g: Array) -> tuple:
     )
 
 
+def _mul_local_ops(node: Any) -> tuple:
+    a, b = node.children
+    return (b, a)  # d(a·b)/da = b, d(a·b)/db = a: the operands themselves
+
+
+def _mul_vjp_ops(node: Any, g: Any) -> tuple:
+    a, b = node.children
+    return (
+        unbroadcast_ops(g * b, a.data.shape) if a.requires_grad else None,
+        unbroadcast_ops(g * a, b.data.shape) if b.requires_grad else None,
+    )
+
+
 MUL = Op(
     name="*",
     symbol="×",
@@ -113,6 +147,8 @@ MUL = Op(
     forward=_mul_forward,
     vjp=_mul_vjp,
     parser="operator",
+    local_ops=_mul_local_ops,
+    vjp_ops=_mul_vjp_ops,
 )
 
 
@@ -137,6 +173,20 @@ def _div_vjp(node: Any, g: Array) -> tuple:
     return grad_a, grad_b
 
 
+def _div_local_ops(node: Any) -> tuple:
+    a, b = node.children
+    inv_b = 1.0 / b
+    return (inv_b, -a * inv_b * inv_b)  # 1/b, −a/b²
+
+
+def _div_vjp_ops(node: Any, g: Any) -> tuple:
+    a, b = node.children
+    return (
+        unbroadcast_ops(g / b, a.data.shape) if a.requires_grad else None,
+        unbroadcast_ops(-g * node / b, b.data.shape) if b.requires_grad else None,
+    )
+
+
 DIV = Op(
     name="/",
     symbol="÷",
@@ -148,6 +198,8 @@ DIV = Op(
     forward=_div_forward,
     vjp=_div_vjp,
     parser="operator",
+    local_ops=_div_local_ops,
+    vjp_ops=_div_vjp_ops,
     parenthesize_ties=(1,),
 )
 
@@ -184,6 +236,45 @@ def _pow_vjp(node: Any, g: Array) -> tuple:
     return grad_a, grad_b
 
 
+def _pow_local_ops(node: Any) -> tuple:
+    a, b = node.children
+    # d(a^b)/da = b·a^(b−1): none when b = 0, even where a^(b−1) is inf or nan (as PyTorch)
+    if b.data == 0:
+        base: Any = None
+    elif not b.requires_grad and b.data == 1:
+        base = 1.0
+    elif not b.requires_grad and b.data == 2:
+        base = 2.0 * a  # = 2·a^1, exactly
+    elif not b.requires_grad:
+        base = b.data * a ** (b.data - 1.0)
+    else:
+        base = b * a ** (b - 1.0)
+    # d(a^b)/db = a^b·ln(a): none where a = 0 and b ≥ 0 (as PyTorch)
+    if a.data == 0 and b.data >= 0:
+        exponent: Any = None
+    else:
+        exponent = node * (a.log() if a.requires_grad else a.log().data)
+    return base, exponent
+
+
+def _pow_vjp_ops(node: Any, g: Any) -> tuple:
+    a, b = node.children
+    x, y = a.data, b.data
+    grad_a = grad_b = None
+    with _quiet(divide="ignore", invalid="ignore", over="ignore"):
+        if a.requires_grad:
+            exponent = b if b.requires_grad else y
+            # b·a^(b−1), exactly 0 where b = 0, even against an inf or nan from above
+            grad_a = unbroadcast_ops(
+                masked(g * (exponent * a ** (exponent - 1.0)), y != 0), x.shape
+            )
+        if b.requires_grad:
+            log_a: Any = a.log() if a.requires_grad else np.log(x)
+            # a^b·ln(a), exactly 0 where a = 0 and b ≥ 0
+            grad_b = unbroadcast_ops(masked(g * (node * log_a), ~((x == 0) & (y >= 0))), y.shape)
+    return grad_a, grad_b
+
+
 POW = Op(
     name="**",
     symbol="^",
@@ -195,6 +286,8 @@ POW = Op(
     forward=_pow_forward,
     vjp=_pow_vjp,
     parser="operator",
+    local_ops=_pow_local_ops,
+    vjp_ops=_pow_vjp_ops,
     parenthesize_ties=(0, 1),
 )
 
@@ -212,6 +305,10 @@ def _neg_vjp(node: Any, g: Array) -> tuple:
     return (-g,)  # d(−a)/da = −1
 
 
+def _neg_vjp_ops(node: Any, g: Any) -> tuple:
+    return (-g,)
+
+
 NEG = Op(
     name="neg",
     symbol="−",
@@ -222,6 +319,8 @@ NEG = Op(
     forward=_neg_forward,
     vjp=_neg_vjp,
     parser="operator",
+    local_ops=constant_locals,
+    vjp_ops=_neg_vjp_ops,
 )
 
 
@@ -252,6 +351,31 @@ def _matmul_vjp(node: Any, g: Array) -> tuple:
     return grad_x, grad_w
 
 
+def _swap_last(t: Any) -> Any:
+    axes = list(range(t.data.ndim))
+    axes[-1], axes[-2] = axes[-2], axes[-1]
+    return t.transpose(tuple(axes))
+
+
+def _matmul_vjp_ops(node: Any, g: Any) -> tuple:
+    a, b = node.children
+    x, w = a.data, b.data
+    if x.ndim == 2 and w.ndim == 2:  # ∂L/∂x = g·wᵀ, ∂L/∂w = xᵀ·g
+        return (g @ b.T if a.requires_grad else None, a.T @ g if b.requires_grad else None)
+    if x.ndim == 1 and w.ndim == 1:
+        return (g * b if a.requires_grad else None, g * a if b.requires_grad else None)
+    a2 = a.reshape(1, x.shape[0]) if x.ndim == 1 else a
+    b2 = b.reshape(w.shape[0], 1) if w.ndim == 1 else b
+    g2 = g.reshape((*g.data.shape[:-1], 1, g.data.shape[-1])) if x.ndim == 1 else g
+    g2 = g2.reshape((*g2.data.shape, 1)) if w.ndim == 1 else g2
+    grad_x = grad_w = None
+    if a.requires_grad:
+        grad_x = unbroadcast_ops(g2 @ _swap_last(b2), a2.data.shape).reshape(x.shape)
+    if b.requires_grad:
+        grad_w = unbroadcast_ops(_swap_last(a2) @ g2, b2.data.shape).reshape(w.shape)
+    return grad_x, grad_w
+
+
 MATMUL = Op(
     name="matmul",
     symbol="@",
@@ -261,6 +385,7 @@ MATMUL = Op(
     arity=2,
     forward=_matmul_forward,
     vjp=_matmul_vjp,
+    vjp_ops=_matmul_vjp_ops,
 )
 
 RECORDS = (ADD, SUB, MUL, DIV, POW, NEG, MATMUL)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.ieee import div
-from chainrule.engine.ops.record import CALL, Op
+from chainrule.engine.ops.record import CALL, Op, constant_locals
 
 Array = np.ndarray
 _INF = math.inf
@@ -35,6 +35,11 @@ def _abs_vjp(node: Any, g: Array) -> tuple:
     return (g * np.sign(node.children[0].data),)  # d|a|/da = sign(a), 0 at 0
 
 
+def _abs_vjp_ops(node: Any, g: Any) -> tuple:
+    sign = np.sign(node.children[0].data)
+    return (masked(g * sign, sign != 0),)  # sign(a), exactly 0 at 0
+
+
 ABS = Op(
     name="abs",
     symbol="abs",
@@ -45,6 +50,8 @@ ABS = Op(
     forward=_abs_forward,
     vjp=_abs_vjp,
     parser="call",
+    local_ops=constant_locals,
+    vjp_ops=_abs_vjp_ops,
 )
 
 
@@ -66,6 +73,14 @@ def _exp_vjp(node: Any, g: Array) -> tuple:
     return (g * node.data,)  # d(e^a)/da = e^a
 
 
+def _exp_local_ops(node: Any) -> tuple:
+    return (node,)  # d(e^a)/da = e^a, the node itself
+
+
+def _exp_vjp_ops(node: Any, g: Any) -> tuple:
+    return (g * node,)
+
+
 EXP = Op(
     name="exp",
     symbol="exp",
@@ -76,6 +91,8 @@ EXP = Op(
     forward=_exp_forward,
     vjp=_exp_vjp,
     parser="call",
+    local_ops=_exp_local_ops,
+    vjp_ops=_exp_vjp_ops,
 )
 
 
@@ -98,6 +115,14 @@ def _log_vjp(node: Any, g: Array) -> tuple:
         return (g / node.children[0].data,)  # d(ln a)/da = 1/a
 
 
+def _log_local_ops(node: Any) -> tuple:
+    return (1.0 / node.children[0],)  # d(ln a)/da = 1/a
+
+
+def _log_vjp_ops(node: Any, g: Any) -> tuple:
+    return (g / node.children[0],)
+
+
 LOG = Op(
     name="log",
     symbol="log",
@@ -108,6 +133,8 @@ LOG = Op(
     forward=_log_forward,
     vjp=_log_vjp,
     parser="call",
+    local_ops=_log_local_ops,
+    vjp_ops=_log_vjp_ops,
 )
 
 
@@ -127,6 +154,14 @@ def _sqrt_vjp(node: Any, g: Array) -> tuple:
         return (g * (0.5 / node.data),)  # d(√a)/da = 1/(2√a)
 
 
+def _sqrt_local_ops(node: Any) -> tuple:
+    return (0.5 / node,)  # d(√a)/da = 1/(2√a)
+
+
+def _sqrt_vjp_ops(node: Any, g: Any) -> tuple:
+    return (g * (0.5 / node),)
+
+
 SQRT = Op(
     name="sqrt",
     symbol="√",
@@ -137,6 +172,8 @@ SQRT = Op(
     forward=_sqrt_forward,
     vjp=_sqrt_vjp,
     parser="call",
+    local_ops=_sqrt_local_ops,
+    vjp_ops=_sqrt_vjp_ops,
 )
 
 
@@ -157,6 +194,14 @@ def _sin_vjp(node: Any, g: Array) -> tuple:
         return (g * np.cos(node.children[0].data),)  # d sin(a)/da = cos(a)
 
 
+def _sin_local_ops(node: Any) -> tuple:
+    return (node.children[0].cos(),)  # d sin(a)/da = cos(a)
+
+
+def _sin_vjp_ops(node: Any, g: Any) -> tuple:
+    return (g * node.children[0].cos(),)
+
+
 SIN = Op(
     name="sin",
     symbol="sin",
@@ -167,6 +212,8 @@ SIN = Op(
     forward=_sin_forward,
     vjp=_sin_vjp,
     parser="call",
+    local_ops=_sin_local_ops,
+    vjp_ops=_sin_vjp_ops,
 )
 
 
@@ -186,6 +233,14 @@ def _cos_vjp(node: Any, g: Array) -> tuple:
         return (g * -np.sin(node.children[0].data),)  # d cos(a)/da = −sin(a)
 
 
+def _cos_local_ops(node: Any) -> tuple:
+    return (-node.children[0].sin(),)  # d cos(a)/da = −sin(a)
+
+
+def _cos_vjp_ops(node: Any, g: Any) -> tuple:
+    return (g * -node.children[0].sin(),)
+
+
 COS = Op(
     name="cos",
     symbol="cos",
@@ -196,6 +251,43 @@ COS = Op(
     forward=_cos_forward,
     vjp=_cos_vjp,
     parser="call",
+    local_ops=_cos_local_ops,
+    vjp_ops=_cos_vjp_ops,
 )
 
-RECORDS = (ABS, EXP, LOG, SQRT, SIN, COS)
+
+# ---------------------------------------------------------- mask: g where a condition holds
+# Not an op of any formula: the vector-Jacobian products of relu, |a|, max and a**0 are built
+# with it for create_graph, so that a zero derivative sends exactly 0 (where a product with
+# 0 would turn an inf or nan from above into nan), as PyTorch's `where`.
+def _mask_forward(a: Array, keep: Array) -> tuple[Any, Array]:
+    keep = np.broadcast_to(keep, a.shape)
+    return np.where(keep, a, np.zeros((), dtype=a.dtype)), keep
+
+
+def _mask_vjp(node: Any, g: Array) -> tuple:
+    return (np.where(node._saved, g, np.zeros((), dtype=g.dtype)),)  # 1 where kept, else 0
+
+
+def _mask_vjp_ops(node: Any, g: Any) -> tuple:
+    return (g._apply(MASK, node._saved),)
+
+
+MASK = Op(
+    name="mask",
+    symbol="mask",
+    text="mask({a})",
+    precedence=CALL,
+    formulas=("1 where kept, else 0",),
+    forward=_mask_forward,
+    vjp=_mask_vjp,
+    vjp_ops=_mask_vjp_ops,
+)
+
+
+def masked(g: Any, keep: Array) -> Any:
+    """g (a Tensor) where `keep` holds, exactly 0 elsewhere; g itself when all is kept."""
+    return g if keep.all() else g._apply(MASK, keep)
+
+
+RECORDS = (ABS, EXP, LOG, SQRT, SIN, COS, MASK)

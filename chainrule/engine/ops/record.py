@@ -42,13 +42,21 @@ class Op:
             (``x + y``, ``-x``), or None (not at all).
         options: the names of the op's options after its operands, which the parser accepts
             as extra arguments or keywords (``leaky_relu(x, slope=0.1)``).
+        local_ops: the local derivatives built from ops, for ``create_graph=True``:
+            ``local_ops(node)`` takes the output Value and returns, per operand, a Value
+            whose graph leads back to the operands (``1 − out·out`` for tanh), a float for a
+            constant derivative, or None for a constant 0 (nothing flows along that edge,
+            not even a nan from above). The same float arithmetic as `scalar`, in the same
+            order, so both paths give the same first derivatives.
+        vjp_ops: the vector-Jacobian product built from Tensor ops, for ``create_graph=True``:
+            ``vjp_ops(node, g)`` with g a Tensor; the formulas of `vjp`, as Tensors whose
+            graph leads back to the operands.
         parenthesize_ties: the positions of the operands that keep their parentheses when
             they bind exactly as tightly as the op: the right one of ``a − (b − c)`` and
             ``a/(b/c)``, both of ``(a^b)^c`` and ``a^(b^c)``.
 
-    Every field has a name and fields are given by keyword, so a new field (how to build the
-    local derivatives from ops, for higher-order gradients) is added with a default and then
-    filled in record by record.
+    Every field has a name and fields are given by keyword, so a new field is added with a
+    default and then filled in record by record.
     """
 
     name: str
@@ -63,3 +71,11 @@ class Op:
     parser: Literal["call", "operator"] | None = None
     options: tuple[str, ...] = ()
     parenthesize_ties: tuple[int, ...] = ()
+    local_ops: Callable[[Any], tuple[Any, ...]] | None = None
+    vjp_ops: Callable[[Any, Any], tuple[Any, ...]] | None = None
+
+
+def constant_locals(node: Any) -> tuple[float | None, ...]:
+    """`local_ops` of an op whose derivatives are piecewise constant (+, −, relu, |a|): the
+    stored floats, with 0 as None."""
+    return tuple(None if local == 0 else local for local in node.local_grads)

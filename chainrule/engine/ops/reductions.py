@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.engine.ops.elementwise import masked
 from chainrule.engine.ops.record import CALL, Op
 
 Array = np.ndarray
@@ -31,6 +32,29 @@ def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
     return grad if type(grad) is np.ndarray else np.asarray(grad)  # a full sum gives a scalar
 
 
+def unbroadcast_ops(g: Any, shape: tuple[int, ...]) -> Any:
+    """`unbroadcast` with Tensor ops (for create_graph): the same sums, recorded."""
+    if g.data.shape == shape:
+        return g
+    extra = g.data.ndim - len(shape)
+    if extra:
+        g = g.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.data.shape[i] != 1)
+    if stretched:
+        g = g.sum(axis=stretched, keepdims=True)
+    return g
+
+
+def _expand_ops(g: Any, node: Any) -> Any:
+    """A reduction's output gradient (a Tensor) with its reduced axes back, and broadcast to
+    the operand's shape (times ones: exact, and nan stays nan)."""
+    axis, keepdims = node._saved
+    if axis is not None and not keepdims:
+        g = g.reshape(np.expand_dims(g.data, axis).shape)
+    shape = node.children[0].data.shape
+    return g if g.data.shape == shape else g * np.ones(shape, dtype=g.data.dtype)
+
+
 def expand_reduced(g: Array, axis: Any, keepdims: bool) -> Array:
     """Give the output gradient of a reduction back its reduced axes (length 1) to broadcast."""
     if axis is None or keepdims:
@@ -51,6 +75,10 @@ def _sum_vjp(node: Any, g: Array) -> tuple:
     return (grad,)
 
 
+def _sum_vjp_ops(node: Any, g: Any) -> tuple:
+    return (_expand_ops(g, node),)
+
+
 SUM = Op(
     name="sum",
     symbol="Σ",
@@ -60,6 +88,7 @@ SUM = Op(
     forward=_sum_forward,
     vjp=_sum_vjp,
     options=("axis", "keepdims"),
+    vjp_ops=_sum_vjp_ops,
 )
 
 
@@ -77,6 +106,12 @@ def _mean_vjp(node: Any, g: Array) -> tuple:
     return (grad,)
 
 
+def _mean_vjp_ops(node: Any, g: Any) -> tuple:
+    a = node.children[0].data
+    count = a.size // max(node.data.size, 1) if a.size else 1
+    return (_expand_ops(g / count, node),)
+
+
 MEAN = Op(
     name="mean",
     symbol="mean",
@@ -86,6 +121,7 @@ MEAN = Op(
     forward=_mean_forward,
     vjp=_mean_vjp,
     options=("axis", "keepdims"),
+    vjp_ops=_mean_vjp_ops,
 )
 
 
@@ -104,6 +140,14 @@ def _max_vjp(node: Any, g: Array) -> tuple:
     return (winners * (expand_reduced(g, axis, keepdims) / ties).astype(a.dtype, copy=False),)
 
 
+def _max_vjp_ops(node: Any, g: Any) -> tuple:
+    a = node.children[0].data
+    axis, keepdims = node._saved
+    winners = a == expand_reduced(node.data, axis, keepdims)
+    ties = winners.sum(axis=axis, keepdims=True)
+    return (masked(_expand_ops(g, node) / ties, winners),)  # exactly 0 off the maximum
+
+
 MAX = Op(
     name="max",
     symbol="max",
@@ -113,6 +157,7 @@ MAX = Op(
     forward=_max_forward,
     vjp=_max_vjp,
     options=("axis", "keepdims"),
+    vjp_ops=_max_vjp_ops,
 )
 
 
@@ -125,6 +170,10 @@ def _reshape_vjp(node: Any, g: Array) -> tuple:
     return (g.reshape(node.children[0].data.shape),)
 
 
+def _reshape_vjp_ops(node: Any, g: Any) -> tuple:
+    return (g.reshape(node.children[0].data.shape),)
+
+
 RESHAPE = Op(
     name="reshape",
     symbol="reshape",
@@ -134,6 +183,7 @@ RESHAPE = Op(
     forward=_reshape_forward,
     vjp=_reshape_vjp,
     options=("shape",),
+    vjp_ops=_reshape_vjp_ops,
 )
 
 
@@ -147,6 +197,11 @@ def _transpose_vjp(node: Any, g: Array) -> tuple:
     return (g.transpose() if axes is None else g.transpose(np.argsort(axes)),)
 
 
+def _transpose_vjp_ops(node: Any, g: Any) -> tuple:
+    axes = node._saved
+    return (g.transpose() if axes is None else g.transpose(tuple(np.argsort(axes))),)
+
+
 TRANSPOSE = Op(
     name="transpose",
     symbol="ᵀ",
@@ -156,6 +211,7 @@ TRANSPOSE = Op(
     forward=_transpose_forward,
     vjp=_transpose_vjp,
     options=("axes",),
+    vjp_ops=_transpose_vjp_ops,
 )
 
 
@@ -184,6 +240,11 @@ def _index_vjp(node: Any, g: Array) -> tuple:
     return (grad,)
 
 
+def _index_vjp_ops(node: Any, g: Any) -> tuple:
+    key, basic = node._saved
+    return (g._apply(SCATTER, key, basic, node.children[0].data.shape),)
+
+
 INDEX = Op(
     name="index",
     symbol="[ ]",
@@ -193,6 +254,40 @@ INDEX = Op(
     forward=_index_forward,
     vjp=_index_vjp,
     options=("key",),
+    vjp_ops=_index_vjp_ops,
 )
 
-RECORDS = (SUM, MEAN, MAX, RESHAPE, TRANSPOSE, INDEX)
+
+# ------------------------------------------------------------- scatter: indexing's adjoint
+# Zeros of the indexed tensor's shape with g placed at [key] (added up where an index repeats):
+# the vector-Jacobian product of indexing as an op of its own, so that create_graph can
+# differentiate through it; its own vector-Jacobian product is indexing again.
+def _scatter_forward(g: Array, key: Any, basic: bool, shape: tuple[int, ...]) -> tuple[Any, Any]:
+    out = np.zeros(shape, dtype=g.dtype)
+    if basic:
+        out[key] = g
+    else:
+        np.add.at(out, key, g)
+    return out, (key, basic)
+
+
+def _scatter_vjp(node: Any, g: Array) -> tuple:
+    return (g[node._saved[0]],)
+
+
+def _scatter_vjp_ops(node: Any, g: Any) -> tuple:
+    return (g[node._saved[0]],)
+
+
+SCATTER = Op(
+    name="scatter",
+    symbol="scatter",
+    text="scatter({a})",
+    precedence=CALL,
+    formulas=("pick the indexed entries",),
+    forward=_scatter_forward,
+    vjp=_scatter_vjp,
+    vjp_ops=_scatter_vjp_ops,
+)
+
+RECORDS = (SUM, MEAN, MAX, RESHAPE, TRANSPOSE, INDEX, SCATTER)

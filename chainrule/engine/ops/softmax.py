@@ -40,6 +40,29 @@ def _softmax_vjp(node: Any, g: Array) -> tuple:
     return (s * (g - (g * s).sum(axis=node._saved, keepdims=True)),)
 
 
+def probabilities_ops(values: Any) -> list[Any]:
+    """softmax of Values rebuilt from elementary ops, e^(x_j − m)/Σ_k e^(x_k − m): the s_j
+    a local derivative needs, as Values that lead back to the scores (m, the maximum, is a
+    number: shifting every score by a constant leaves the softmax and its derivatives)."""
+    top = max(v.data for v in values)
+    exps = [(v - top).exp() for v in values]
+    total = exps[0]
+    for e in exps[1:]:
+        total = total + e
+    return [e / total for e in exps]
+
+
+def _softmax_local_ops(node: Any) -> tuple:
+    # ∂s_i/∂x_j = s_i(δ_ij − s_j), with s_i the node itself
+    i = node.output_index
+    s = probabilities_ops(node.children)
+    return tuple(node * (1.0 - node) if j == i else node * -s_j for j, s_j in enumerate(s))
+
+
+def _softmax_vjp_ops(node: Any, g: Any) -> tuple:
+    return (node * (g - (g * node).sum(axis=node._saved, keepdims=True)),)
+
+
 SOFTMAX = Op(
     name="softmax",
     symbol="softmax",
@@ -51,6 +74,8 @@ SOFTMAX = Op(
     forward=_softmax_forward,
     vjp=_softmax_vjp,
     options=("axis",),
+    local_ops=_softmax_local_ops,
+    vjp_ops=_softmax_vjp_ops,
 )
 
 
@@ -78,6 +103,17 @@ def _log_softmax_vjp(node: Any, g: Array) -> tuple:
     return (g - s * g.sum(axis=node._saved, keepdims=True),)
 
 
+def _log_softmax_local_ops(node: Any) -> tuple:
+    # ∂y_i/∂x_j = δ_ij − s_j, with s_i = e^(y_i)
+    i = node.output_index
+    s = probabilities_ops(node.children)
+    return tuple(1.0 - node.exp() if j == i else -s_j for j, s_j in enumerate(s))
+
+
+def _log_softmax_vjp_ops(node: Any, g: Any) -> tuple:
+    return (g - node.exp() * g.sum(axis=node._saved, keepdims=True),)
+
+
 LOG_SOFTMAX = Op(
     name="log_softmax",
     symbol="log_softmax",
@@ -89,6 +125,8 @@ LOG_SOFTMAX = Op(
     forward=_log_softmax_forward,
     vjp=_log_softmax_vjp,
     options=("axis",),
+    local_ops=_log_softmax_local_ops,
+    vjp_ops=_log_softmax_vjp_ops,
 )
 
 
@@ -144,6 +182,18 @@ def _cross_entropy_vjp(node: Any, g: Array) -> tuple:
     return (grad,)
 
 
+def _cross_entropy_vjp_ops(node: Any, g: Any) -> tuple:
+    logits = node.children[0]
+    _, targets, reduction = node._saved
+    n = len(targets)
+    onehot = np.zeros_like(logits.data)
+    onehot[np.arange(n), targets] = 1.0
+    difference = logits.softmax(axis=1) - onehot  # softmax(x) − onehot(t), as ops
+    if reduction == "none":
+        return (difference * g.reshape(n, 1),)
+    return (difference * (g / n if reduction == "mean" else g),)
+
+
 CROSS_ENTROPY = Op(
     name="cross_entropy",
     symbol="CE",
@@ -153,6 +203,7 @@ CROSS_ENTROPY = Op(
     forward=_cross_entropy_forward,
     vjp=_cross_entropy_vjp,
     options=("targets", "reduction"),
+    vjp_ops=_cross_entropy_vjp_ops,
 )
 
 RECORDS = (SOFTMAX, LOG_SOFTMAX, CROSS_ENTROPY)
