@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 
 demo: venv
 	$(BIN)/python demos/07_backpropagation.py
+	@echo "The command line is in the venv: $(BIN)/chainrule --help (or: source $(BIN)/activate, then chainrule --help)"
 
 test: venv
 	$(BIN)/python -m pytest

@@ -46,6 +46,7 @@ def main() -> None:
         diagram = viz.draw(loss, edge_labels=True, highlight=leaf)
         written += render_both(diagram, out / name)
     page = viz.render_steps(loss, out / "steps")
+    written.append(viz.render_steps(loss, out / "backprop.gif"))  # the same frames, for slides
     print("L = (θ1·θ2·x − y)² at θ1 = 0.5, θ2 = −1.5, x = 2, y = 1:")
     print(f"  forward:  L = {loss.data:g}")
     grads = ", ".join(

@@ -38,6 +38,7 @@ DEMOS: dict[str, tuple[list[str], list[str]]] = {
             "chain_rule_theta2.svg",
             "chain_rule_theta2.png",
             "steps/index.html",
+            "backprop.gif",
         ],
         ["L = 6.25", "∂L/∂θ1 = 15, ∂L/∂θ2 = −5", "steps/index.html"],
     ),

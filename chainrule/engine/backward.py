@@ -108,21 +108,26 @@ def backward(root: Any, grad: float = 1.0) -> None:
 
 def _run(order: list[Any]) -> None:
     """``child.grad += local · node.grad`` over the order: the same operations as `_steps`."""
+    # A zero local derivative sends nothing, not 0 · g: relu at x ≤ 0 or x**0 stops a nan or
+    # inf from above (0 · inf would be nan), as PyTorch's relu and pow do.
     for node in order:
         g = node.grad
         a = node._a
         b = node._b
         if b is None:  # one operand
-            if a.requires_grad:
-                a.grad += node._la * g
+            local = node._la
+            if local and a.requires_grad:
+                a.grad += local * g
         elif b is not MANY:  # two operands
-            if a.requires_grad:
-                a.grad += node._la * g
-            if b.requires_grad:
-                b.grad += node._lb * g
+            local = node._la
+            if local and a.requires_grad:
+                a.grad += local * g
+            local = node._lb
+            if local and b.requires_grad:
+                b.grad += local * g
         else:
             for child, local in zip(a, node._la):
-                if child.requires_grad:
+                if child.requires_grad and local:
                     child.grad += local * g
 
 
@@ -168,6 +173,9 @@ def _steps(order: list[Any]) -> Iterator[BackwardStep]:
         contributions = []
         for child, local in zip(node.children, node.local_grads):
             if child.requires_grad:
+                if not local:  # nothing flows along this edge (see `_run`)
+                    contributions.append(Contribution(child, local, 0.0))
+                    continue
                 amount = local * g
                 if check and not math.isfinite(amount) and math.isfinite(g):
                     name = node.label or f"the output of {node.op}"

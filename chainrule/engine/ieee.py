@@ -12,17 +12,18 @@ import math
 def softmax_data(data: list[float]) -> tuple[list[float], float, float]:
     """Stable softmax of floats: the probabilities, the shift m = max x, and log Σ e^(x_j − m).
 
-    The last two give log-softmax, x_i − m − log Σ e^(x_j − m), without a second pass; the
-    log-sum is 0 where it is undefined (an infinite or nan maximum).
+    The last two give log-softmax, x_i − m − log Σ e^(x_j − m), without a second pass. As
+    NumPy and PyTorch compute it: a nan anywhere, or an infinite maximum (inf − inf is nan),
+    makes every output nan.
     """
     top = max(data)
-    if math.isinf(top) and top > 0:  # the +inf entries share all the mass
-        count = sum(1 for x in data if x == top)
-        return [1.0 / count if x == top else 0.0 for x in data], top, 0.0
-    exps = [math.exp(x - top) for x in data]
+    if top != top or any(x != x for x in data):  # Python's max skips a nan after the first
+        top = math.nan
+    exps = [math.exp(x - top) for x in data]  # each in [0, 1], or nan
     total = math.fsum(exps)
-    log_total = math.log(total) if math.isfinite(top) else 0.0
-    return [e / total for e in exps], top, log_total
+    if total != total:
+        return [math.nan] * len(data), top, math.nan
+    return [e / total for e in exps], top, math.log(total)
 
 
 def div(a: float, b: float) -> float:

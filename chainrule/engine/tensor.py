@@ -567,7 +567,11 @@ def _backward_locked(root: Tensor, grad: Any) -> None:
     order, leaves = backward_order(root, None)
     root.grad = seed
     try:
-        _run(order)
+        # Gradients at a domain's edge are IEEE's inf and nan (0 · inf, inf − inf), as on the
+        # Value path and in PyTorch: NumPy's warnings about them would only be noise here, and
+        # detect_anomaly() is the way to stop at the first one.
+        with np.errstate(all="ignore"):
+            _run(order)
     finally:
         _accumulate(leaves)
 

@@ -331,7 +331,7 @@ class Value:
         out.op = "relu"
         out._a = self
         out._b = out._lb = None
-        out._la = 1.0 if a > 0 else 0.0  # d relu(a)/da = 1 if a > 0 else 0
+        out._la = 0.0 if a <= 0 else 1.0  # d relu(a)/da = 0 if a ≤ 0 else 1 (1 at nan)
         out.requires_grad = self.requires_grad
         return out
 

@@ -144,6 +144,8 @@ def build_diagram(
     """
     names = scene.names
     marked = _highlighted(names, highlight)
+    # a collapsed layer is on a path when any neuron in it is: so are the edges it sends
+    marked |= {rep for rep, group in scene.groups.items() if not marked.isdisjoint(group.members)}
     body = scene.body(
         lambda node: _value_lines(scene, node, marked, grads),
         lambda group: _group_lines(scene, group, marked, grads),

@@ -31,6 +31,7 @@ class Steps(Protocol):
     does not import the one that imports it)."""
 
     names: GraphNames
+    direction: str
 
     def __iter__(self) -> Iterator[_Frame]: ...
 
@@ -278,9 +279,11 @@ def frame_states(steps: Steps) -> list[dict[str, Any]]:
 
 
 def title(steps: Steps) -> str:
-    """The page's heading: ``Backpropagation through L = (θ1·θ2·x − y)²``."""
+    """The page's heading: ``Backpropagation through L = (θ1·θ2·x − y)²`` (or ``Forward
+    pass through …`` for the forward pass)."""
     names = steps.names
-    return f"Backpropagation through {names.name(names.root)} = {names.expression(names.root)}"
+    what = "Forward pass" if steps.direction == "forward" else "Backpropagation"
+    return f"{what} through {names.name(names.root)} = {names.expression(names.root)}"
 
 
 def page(steps: Steps, *, embedded: bool = False, renderer: str | None = None) -> str:

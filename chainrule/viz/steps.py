@@ -591,6 +591,8 @@ def render_steps(
     *,
     renderer: str | None = None,
     duration: float = DEFAULT_FRAME_SECONDS,
+    direction: str = "backward",
+    collapse: str | None = None,
 ) -> Path:
     """Write the backward pass of `root`: a stepper page for a folder, an animation for a .gif.
 
@@ -604,11 +606,15 @@ def render_steps(
         target: a folder, or a file ending in ``.gif``.
         renderer: the Graphviz renderer (see `render.find_renderer`).
         duration: seconds per GIF frame.
+        direction: ``"forward"`` steps through the forward pass instead (see `steps`).
+        collapse: ``"neuron"``: one frame per neuron of a model (see `steps`).
 
     Returns:
         The path of ``index.html``, or of the GIF.
 
     Raises:
-        ValueError: for a target that is neither a folder nor a .gif, or a bad `duration`.
+        ValueError: for a target that is neither a folder nor a .gif, or a bad `duration`,
+            `direction` or `collapse`.
     """
-    return steps(root).render(target, renderer=renderer, duration=duration)
+    frames = steps(root, direction=direction, collapse=collapse)
+    return frames.render(target, renderer=renderer, duration=duration)

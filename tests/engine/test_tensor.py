@@ -332,3 +332,19 @@ def test_agrees_with_pytorch():
     assert out.item() == pytest.approx(expected.item(), rel=1e-12)
     for a, b in zip(mine, reference):
         np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_backward_twice_adds_exactly_what_the_first_did():
+    """Leaves sum a pass's contributions first, then add them: g + (c1 + c2), as Value does
+    ((g + c1) + c2 differed by 1e-16)."""
+    rng = np.random.default_rng(3)
+    x = Tensor(rng.normal(size=(6, 5)), requires_grad=True)
+    w = Tensor(rng.normal(size=(5, 4)) * 1e3, requires_grad=True)
+
+    def loss():  # x reaches the loss along three paths of very different sizes
+        return ((x @ w).tanh() * 1e-3 + (x * x * 0.1).sum() + x.exp().mean()).sum()
+
+    loss().backward()
+    first = x.grad.copy(), w.grad.copy()
+    loss().backward()
+    assert np.array_equal(x.grad, first[0] * 2) and np.array_equal(w.grad, first[1] * 2)

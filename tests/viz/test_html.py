@@ -168,3 +168,12 @@ def test_the_colour_legend_names_a_plain_output_and_calls_a_model_output_the_out
 
     assert "raises L)" in style.legend(True, "L")
     assert "raises the output)" in style.legend(True, "out[2.0]")
+
+
+def test_the_page_names_the_pass_it_steps_through(lecture):
+    from chainrule.viz.html import title
+
+    loss, *_ = lecture
+    assert title(steps(loss)) == "Backpropagation through L = (θ1·θ2·x − y)²"
+    assert title(steps(loss, direction="forward")).startswith("Forward pass through L = ")
+    assert "<h1>Forward pass through L" in steps(loss, direction="forward").page()

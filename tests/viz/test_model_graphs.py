@@ -301,3 +301,17 @@ def test_collapse_layer_draws_one_node_per_layer_with_a_gradient_summary():
     assert diagram.node_count < 20
     svg = diagram.pipe("svg")
     assert svg.count(b'class="node"') == diagram.node_count
+
+
+def test_highlight_on_collapsed_layers_marks_the_layers_and_edges_it_passes():
+    model = MLP(2, [4, 4, 1], activation="tanh", seed=0)
+    loss = mlp_loss(model)
+    loss.backward()
+    source = draw(loss, collapse="layer", highlight="layers.1.neurons.3.w.2").source
+    layers = {
+        label: node
+        for node, label in re.findall(r'^\t(v\d+) \[[^\n]*tooltip="([^"]+)"', source, flags=re.M)
+    }
+    red = red_edges(source)
+    assert (layers["layers.1"], layers["layers.2"]) in red
+    assert (layers["layers.0"], layers["layers.1"]) not in red

@@ -7,7 +7,7 @@ import pytest
 
 from chainrule import Tensor, Value
 from chainrule.nn import MLP
-from chainrule.viz import draw, explain, steps
+from chainrule.viz import draw, explain, render_steps, steps
 from chainrule.viz.format import format_number
 from tests.viz import svg_helpers as svg
 from tests.viz.viz_graphs import lecture_graph
@@ -187,3 +187,14 @@ def test_steps_refuses_unknown_directions_and_collapses(lecture, options, match)
     loss, *_ = lecture
     with pytest.raises(ValueError, match=match):
         steps(loss, **options)
+
+
+def test_render_steps_by_neuron_writes_one_frame_per_neuron(tmp_path):
+    model = MLP(2, [4, 4, 1], activation="tanh", seed=0)
+    loss = (model([0.5, -0.2]) - 1.0) ** 2
+    loss.backward()
+    page = render_steps(loss, tmp_path / "by-neuron", collapse="neuron")
+    text = page.read_text()
+    assert text.count("back through neuron") >= 4 + 4 + 1
+    assert "back through p₀" not in text  # no step inside a neuron
+    assert len(steps(loss, collapse="neuron")) < len(steps(loss)) / 3

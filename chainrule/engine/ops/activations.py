@@ -15,6 +15,7 @@ import numpy as np
 from chainrule.engine.ops.elementwise import masked
 from chainrule.engine.ops.record import CALL, Op, constant_locals
 from chainrule.engine.ops.special import erfc
+from chainrule.engine.ops.stop import stop_at_zero
 
 Array = np.ndarray
 _SQRT2 = math.sqrt(2.0)
@@ -24,8 +25,8 @@ _quiet = np.errstate  # `with _quiet(...)` silences NumPy's warnings for IEEE re
 
 # --------------------------------------------------------------------------- relu(a)
 def _relu_scalar(a: float) -> tuple[float, tuple[float]]:
-    # d relu(a)/da = 1 if a > 0 else 0 (0 at 0, as PyTorch); nan stays nan
-    return (0.0 if a <= 0 else a), (1.0 if a > 0 else 0.0,)
+    # d relu(a)/da = 0 if a ≤ 0 else 1 (0 at 0, and 1 at nan, as PyTorch); nan stays nan
+    return (0.0 if a <= 0 else a), (0.0 if a <= 0 else 1.0,)
 
 
 def _relu_forward(a: Array) -> tuple[Any, None]:
@@ -33,11 +34,13 @@ def _relu_forward(a: Array) -> tuple[Any, None]:
 
 
 def _relu_vjp(node: Any, g: Array) -> tuple:
-    return (g * (node.data > 0),)  # 1 where a > 0, else 0
+    # 0 where a ≤ 0, even for a nan or inf g (a zero local derivative stops it), else g
+    return (np.where(node.data <= 0, 0.0, g),)
 
 
 def _relu_vjp_ops(node: Any, g: Any) -> tuple:
-    return (masked(g, node.data > 0),)  # exactly 0 where a ≤ 0, even against inf or nan
+    # exactly 0 where a ≤ 0, even against inf or nan; g at a nan a, as the first-order rule
+    return (masked(g, ~(node.data <= 0)),)
 
 
 RELU = Op(
@@ -82,7 +85,8 @@ def _leaky_relu_forward(a: Array, slope: float) -> tuple[Any, float]:
 def _leaky_relu_vjp(node: Any, g: Array) -> tuple:
     slope = node._saved
     a = node.children[0].data
-    return (g * np.where(a > 0, 1.0, slope).astype(a.dtype, copy=False),)  # 1 or slope
+    local = np.where(a > 0, 1.0, slope).astype(a.dtype, copy=False)  # 1 or slope
+    return (stop_at_zero(g, local),)
 
 
 def _leaky_relu_vjp_ops(node: Any, g: Any) -> tuple:

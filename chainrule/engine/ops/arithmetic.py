@@ -15,6 +15,7 @@ from chainrule.engine.ieee import div, pow_, pow_exponent_grad
 from chainrule.engine.ops.elementwise import masked
 from chainrule.engine.ops.record import ADDITIVE, MULTIPLICATIVE, POWER, PREFIX, Op, constant_locals
 from chainrule.engine.ops.reductions import unbroadcast, unbroadcast_ops
+from chainrule.engine.ops.stop import stop_at_zero
 
 Array = np.ndarray
 _quiet = np.errstate  # `with _quiet(...)` silences NumPy's warnings for IEEE results
@@ -118,8 +119,8 @@ def _mul_vjp(node: Any, g: Array) -> tuple:
     a, b = node.children
     # d(a·b)/da = b, d(a·b)/db = a
     return (
-        unbroadcast(g * b.data, a.data.shape) if a.requires_grad else None,
-        unbroadcast(g * a.data, b.data.shape) if b.requires_grad else None,
+        unbroadcast(stop_at_zero(g, b.data), a.data.shape) if a.requires_grad else None,
+        unbroadcast(stop_at_zero(g, a.data), b.data.shape) if b.requires_grad else None,
     )
 
 
@@ -227,12 +228,12 @@ def _pow_vjp(node: Any, g: Array) -> tuple:
             local = y * np.power(x, y - 1)
             if not y.all():
                 local = np.where(y == 0, 0.0, local)
-            grad_a = unbroadcast(g * local, x.shape)
+            grad_a = unbroadcast(stop_at_zero(g, local), x.shape)
         if b.requires_grad:
             # d(a^b)/db = a^b·ln(a), taken as 0 where a = 0 and b ≥ 0 (as PyTorch)
             local = node.data * np.log(x)
             local = np.where((x == 0) & (y >= 0), 0.0, local).astype(node.data.dtype)
-            grad_b = unbroadcast(g * local, y.shape)
+            grad_b = unbroadcast(stop_at_zero(g, local), y.shape)
     return grad_a, grad_b
 
 

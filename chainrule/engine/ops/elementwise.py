@@ -14,6 +14,7 @@ import numpy as np
 
 from chainrule.engine.ieee import div
 from chainrule.engine.ops.record import CALL, Op, constant_locals
+from chainrule.engine.ops.stop import stop_at_zero
 
 Array = np.ndarray
 _INF = math.inf
@@ -32,7 +33,10 @@ def _abs_forward(a: Array) -> tuple[Any, None]:
 
 
 def _abs_vjp(node: Any, g: Array) -> tuple:
-    return (g * np.sign(node.children[0].data),)  # d|a|/da = sign(a), 0 at 0
+    a = node.children[0].data
+    # d|a|/da = sign(a): 0 at 0 (stopping a nan or inf g) and at nan, as Value and PyTorch
+    sign = np.where(a > 0, 1.0, np.where(a < 0, -1.0, 0.0)).astype(a.dtype, copy=False)
+    return (stop_at_zero(g, sign),)
 
 
 def _abs_vjp_ops(node: Any, g: Any) -> tuple:

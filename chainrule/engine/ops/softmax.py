@@ -29,9 +29,10 @@ def _softmax_scalar(data: list[float]) -> Pairs:
 
 
 def _softmax_forward(a: Array, axis: int) -> tuple[Any, int]:
-    shifted = a - a.max(axis=axis, keepdims=True)
-    exps = np.exp(shifted)
-    return exps / exps.sum(axis=axis, keepdims=True), axis
+    with np.errstate(invalid="ignore"):  # inf − inf: nan, as in PyTorch, without a warning
+        shifted = a - a.max(axis=axis, keepdims=True)
+        exps = np.exp(shifted)
+        return exps / exps.sum(axis=axis, keepdims=True), axis
 
 
 def _softmax_vjp(node: Any, g: Array) -> tuple:
@@ -93,8 +94,9 @@ def _log_softmax_scalar(data: list[float]) -> Pairs:
 
 
 def _log_softmax_forward(a: Array, axis: int) -> tuple[Any, int]:
-    shifted = a - a.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)), axis
+    with np.errstate(invalid="ignore"):  # inf − inf: nan, as in PyTorch, without a warning
+        shifted = a - a.max(axis=axis, keepdims=True)
+        return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)), axis
 
 
 def _log_softmax_vjp(node: Any, g: Array) -> tuple:
