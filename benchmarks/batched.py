@@ -5,10 +5,14 @@ Two workloads, each one SGD step (forward, loss, backward, update) timed per fra
 1. a dense MLP 784-256-256-10 with ReLU, float32, batch 256, softmax cross-entropy;
 2. micrograd's moons model 2-16-16-1, float64, 100 points, hinge loss.
 
-All three start from the same weights and data (random, generated here). Each framework is
-timed in its own process, in rounds of steps; the best round counts. Run
-``python benchmarks/batched.py`` (``--quick`` for fewer rounds). Without PyTorch its column is
-skipped with a note.
+All three start from the same weights and data (random, generated here). Each measurement
+runs one framework in a fresh process (BLAS and OpenMP threads of one library would slow the
+next one down) and reports the median of its timed rounds. The measurements are interleaved,
+chainrule, NumPy, PyTorch, chainrule, ..., for ``--runs`` runs, so that load from other work
+on the machine falls on all three alike; the report gives each framework's median over the
+runs with its range, and the ratios run by run (median and range). Run
+``python benchmarks/batched.py`` (``--quick`` for fewer rounds and runs). Without PyTorch
+its column is skipped with a note.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import argparse
 import importlib.metadata
 import importlib.util
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -130,8 +135,8 @@ WORKLOADS = {
 FRAMEWORKS = {"chainrule": chainrule_step, "numpy": numpy_step, "pytorch": torch_step}
 
 
-def best_ms_per_step(workload: str, framework: str, rounds: int) -> float:
-    """Build one framework's step on the shared weights and data; its best round, in ms."""
+def median_ms_per_step(workload: str, framework: str, rounds: int) -> float:
+    """Build one framework's step on the shared weights and data; its median round, in ms."""
     spec = WORKLOADS[workload]
     sizes, dtype, batch = spec["sizes"], spec["dtype"], spec["batch"]
     rng = np.random.default_rng(0)
@@ -145,13 +150,13 @@ def best_ms_per_step(workload: str, framework: str, rounds: int) -> float:
     per_round = spec["per_round"]
     for _ in range(per_round):  # warm up: allocator, BLAS threads, caches
         step()
-    best = float("inf")
+    times = []
     for _ in range(rounds):
         start = time.perf_counter()
         for _ in range(per_round):
             step()
-        best = min(best, (time.perf_counter() - start) / per_round * 1e3)
-    return best
+        times.append((time.perf_counter() - start) / per_round * 1e3)
+    return statistics.median(times)
 
 
 def measure(workload: str, framework: str, rounds: int, threads: int) -> float:
@@ -167,45 +172,62 @@ def measure(workload: str, framework: str, rounds: int, threads: int) -> float:
     return float(result.stdout.split()[-1])
 
 
-def report(workload: str, rounds: int, threads: int) -> None:
+def report(workload: str, rounds: int, runs: int, threads: int) -> None:
     spec = WORKLOADS[workload]
     names = ["chainrule", "numpy"] + (["pytorch"] if HAVE_TORCH else [])
-    times = {name: measure(workload, name, rounds, threads) for name in names}
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for _ in range(runs):  # interleaved: each run measures every framework once
+        for name in names:
+            times[name].append(measure(workload, name, rounds, threads))
     print(f"\n{spec['title']}")
     labels = {"chainrule": "chainrule", "numpy": "numpy (by hand)", "pytorch": "pytorch"}
     for name, ms in times.items():
-        print(f"  {labels[name]:16s} {ms:8.3f} ms/step")
-    print(f"  chainrule / numpy   = {times['chainrule'] / times['numpy']:.2f}")
+        print(
+            f"  {labels[name]:16s} {statistics.median(ms):8.3f} ms/step "
+            f"(runs {min(ms):.3f}-{max(ms):.3f})"
+        )
+    print(f"  chainrule / numpy   = {_ratio(times['chainrule'], times['numpy'])}")
     if not HAVE_TORCH:
         print("  pytorch          skipped: torch is not installed (pip install '.[bench]')")
         return
-    ratio = times["chainrule"] / times["pytorch"]
-    verdict = "meets" if ratio <= spec["target"] else "misses"
-    print(f"  chainrule / pytorch = {ratio:.2f}  ({verdict} the target ≤ {spec['target']:.2f})")
+    ratios = [c / p for c, p in zip(times["chainrule"], times["pytorch"])]
+    verdict = "meets" if statistics.median(ratios) <= spec["target"] else "misses"
+    print(
+        f"  chainrule / pytorch = {_ratio(times['chainrule'], times['pytorch'])}  "
+        f"({verdict} the target ≤ {spec['target']:.2f})"
+    )
+
+
+def _ratio(ours: list[float], theirs: list[float]) -> str:
+    """The per-run ratios: median, and the range over the runs."""
+    ratios = sorted(o / t for o, t in zip(ours, theirs))
+    return f"{statistics.median(ratios):.2f} (runs {ratios[0]:.2f}-{ratios[-1]:.2f})"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds")
-    parser.add_argument("--rounds", type=int, default=None, help="timed rounds per framework")
+    parser.add_argument("--rounds", type=int, default=None, help="timed rounds per measurement")
+    parser.add_argument("--runs", type=int, default=None, help="interleaved runs (7)")
     parser.add_argument("--threads", type=int, default=2, help="BLAS/OpenMP threads (2)")
     parser.add_argument(
         "--worker", nargs=2, metavar=("WORKLOAD", "FRAMEWORK"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
     rounds = args.rounds or (3 if args.quick else 10)
+    runs = args.runs or (3 if args.quick else 7)
     if args.worker:
-        print(best_ms_per_step(*args.worker, rounds))
+        print(median_ms_per_step(*args.worker, rounds))
         return
     versions = f"numpy {np.__version__}"
     if HAVE_TORCH:
         versions += f", torch {importlib.metadata.version('torch')}"
     print(
-        f"{versions}; {args.threads} threads; best of {rounds} rounds, "
-        "each framework in its own process"
+        f"{versions}; {args.threads} threads; {runs} interleaved runs, each the median of "
+        f"{rounds} rounds of one framework in its own process"
     )
     for workload in WORKLOADS:
-        report(workload, rounds, args.threads)
+        report(workload, rounds, runs, args.threads)
 
 
 if __name__ == "__main__":

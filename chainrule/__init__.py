@@ -9,6 +9,8 @@ from chainrule.engine import (
     no_grad,
     softmax,
 )
+from chainrule.engine import dot as dot  # exported (`as`), but not in __all__:
+from chainrule.engine import sum as sum  # a star import must not shadow Python's sum
 from chainrule.engine.expr import parse
 from chainrule.engine.gradcheck import (
     GradcheckError,

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from chainrule.engine.mode import MODE
+from chainrule.engine.mode import MODE, graph_done
 
 #: In a node's second edge slot: the op has any number of operands, held as a tuple in `_a`.
 MANY = object()
@@ -94,16 +94,19 @@ def _seed(root: Any, grad: float) -> tuple[list[Any], list[tuple[Any, Any]]]:
 
 def backward(root: Any, grad: float = 1.0) -> None:
     """Backpropagate from the Value `root` (see `Value.backward`)."""
-    with backward_lock:
-        order, leaves = _seed(root, float(grad))
-        try:
-            if MODE.anomaly:
-                for _ in _steps(order):
-                    pass
-            else:
-                _run(order)
-        finally:
-            _accumulate(leaves)
+    try:
+        with backward_lock:
+            order, leaves = _seed(root, float(grad))
+            try:
+                if MODE.anomaly:
+                    for _ in _steps(order):
+                        pass
+                else:
+                    _run(order)
+            finally:
+                _accumulate(leaves)
+    finally:
+        graph_done()  # the collector is as the user had it (see mode.recording)
 
 
 def _run(order: list[Any]) -> None:
@@ -164,6 +167,7 @@ def backward_steps(root: Any, grad: float = 1.0) -> Iterator[BackwardStep]:
             yield from _steps(order)
         finally:
             _accumulate(leaves)
+            graph_done()
 
 
 def _steps(order: list[Any]) -> Iterator[BackwardStep]:

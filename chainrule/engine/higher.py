@@ -25,7 +25,7 @@ import numpy as np
 
 from chainrule.engine.backward import backward_lock
 from chainrule.engine.graph import next_serial
-from chainrule.engine.mode import MODE, no_grad
+from chainrule.engine.mode import MODE, graph_done, no_grad
 from chainrule.engine.ops import OPS
 
 _by_creation = attrgetter("_serial")
@@ -199,6 +199,13 @@ def backward(root: Any, grad: Any = 1.0) -> None:
             "(it is a constant, or was computed under no_grad())"
         )
     seed = grad if hasattr(grad, "requires_grad") else _constant_like(root, grad)
+    try:
+        _backward_with_graph(root, seed)
+    finally:
+        graph_done()  # the collector is as the user had it (see mode.recording)
+
+
+def _backward_with_graph(root: Any, seed: Any) -> None:
     with backward_lock:
         start = next_serial()
         grads, reached = gradients([root], [seed])

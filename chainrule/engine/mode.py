@@ -1,9 +1,10 @@
 """Recording modes: `no_grad`, `enable_grad` and `detect_anomaly`, each thread its own, as PyTorch.
 
 `Value` and `Tensor` read `MODE.plain` once per op: it is true while no thread has left the
-default mode (recording on, anomaly detection off), so the common case costs one slot read.
-When it is false, an op takes the slow path, which reads the calling thread's own modes
-(`MODE.grad_enabled`, `MODE.anomaly`). `plain` is deliberately not thread-local itself: a
+default mode (recording on, anomaly detection off) and the collector's recording pause is
+engaged (below), so the common case costs one slot read. When it is false, an op takes the
+slow path, which reads the calling thread's own modes (`MODE.grad_enabled`, `MODE.anomaly`)
+and tells `recording` about the node. `plain` is deliberately not thread-local itself: a
 `threading.local` attribute costs several slot reads, and this check runs once per op.
 """
 
@@ -15,6 +16,7 @@ import gc
 import inspect
 import sys
 import threading
+import weakref
 from collections.abc import Callable, Generator, Iterator
 from typing import Any, TypeVar
 
@@ -35,10 +37,16 @@ class _Mode:
     __slots__ = ("plain", "_thread", "_changed", "_lock")
 
     def __init__(self) -> None:
-        self.plain = True  # no thread is in no_grad or detect_anomaly
+        # no thread is in no_grad or detect_anomaly, and the recording pause is engaged
+        self.plain = False
         self._thread = _ThreadModes()
         self._changed = 0  # how many threads are out of the default mode
         self._lock = threading.Lock()
+
+    @property
+    def default(self) -> bool:
+        """Whether every thread is in the default mode (recording, no anomaly detection)."""
+        return self._changed == 0
 
     @property
     def grad_enabled(self) -> bool:
@@ -66,7 +74,11 @@ class _Mode:
         if is_default and not was_default:
             with self._lock:
                 self._changed -= 1
-                self.plain = self._changed == 0
+                self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute `plain` (under `_lock`): the default mode everywhere, pause engaged."""
+        self.plain = self._changed == 0 and _GraphPause.engaged
 
 
 MODE = _Mode()
@@ -214,9 +226,26 @@ class detect_anomaly(_ModeContext):
 class _CollectorPause:
     """Who holds the cycle collector paused: it is one switch for the whole process."""
 
-    lock = threading.Lock()
+    lock = threading.RLock()  # re-entrant: a finalizer may release while a holder holds it
     holders = 0
     resume = False  # whether the collector was on before the first holder paused it
+
+
+def _hold() -> None:
+    pause = _CollectorPause
+    with pause.lock:
+        if pause.holders == 0:
+            pause.resume = gc.isenabled()
+            gc.disable()
+        pause.holders += 1
+
+
+def _unhold() -> None:
+    pause = _CollectorPause
+    with pause.lock:
+        pause.holders -= 1
+        if pause.holders == 0 and pause.resume:
+            gc.enable()
 
 
 @contextlib.contextmanager
@@ -229,16 +258,73 @@ def collector_paused() -> Iterator[None]:
     one switch for the process, so blocks in several threads share the pause: it ends, and
     the state from before the first block returns, when the last block exits.
     """
-    pause = _CollectorPause
-    with pause.lock:
-        if pause.holders == 0:
-            pause.resume = gc.isenabled()
-            gc.disable()
-        pause.holders += 1
+    _hold()
     try:
         yield
     finally:
-        with pause.lock:
-            pause.holders -= 1
-            if pause.holders == 0 and pause.resume:
-                gc.enable()
+        _unhold()
+
+
+class _GraphPause:
+    """The collector pause that a growing graph holds until its backward pass (`recording`)."""
+
+    engaged = False
+    after = -1  # the creation serial from which recording engages; -1: set at the next op
+    token: object = None  # the current engagement, which its finalizer must still match
+    finalizer: Any = None  # releases the pause if the node that engaged it is freed
+
+
+def recording(node: Any) -> None:
+    """Tell the collector pause that an op recorded `node` (called on the ops' slow path).
+
+    Python's cycle collector starts a collection every 700 (net) new container objects and
+    promotes what survives; a graph being recorded survives every collection until its
+    backward pass, so the collector rescans it again and again: in a training step of a
+    hundred thousand nodes, most of the step's time. The graph has no reference cycles, so
+    those scans never free anything. Once a graph has grown past the collector's first
+    threshold (smaller graphs never trigger a collection and change nothing), recording
+    pauses the collector, and the pause ends when a backward pass ends (`graph_done`) or
+    when the node that engaged it is freed, whichever comes first: after `backward()` the
+    collector is as the user had it, in a loop written by hand as in `fit`. The pause holds
+    off no cleanup that reference counting does; `gc.collect()` still runs when called.
+    """
+    pause = _GraphPause
+    if pause.engaged:
+        return
+    if pause.after < 0:
+        pause.after = node._serial + gc.get_threshold()[0]
+        return
+    if node._serial < pause.after:
+        return
+    with _CollectorPause.lock:
+        if pause.engaged:
+            return
+        _hold()
+        pause.engaged = True
+        pause.token = token = object()
+    pause.finalizer = weakref.finalize(node, _release, token)
+    with MODE._lock:
+        MODE.refresh()
+
+
+def graph_done() -> None:
+    """End the recording pause, if engaged (called when a backward pass ends)."""
+    pause = _GraphPause
+    if pause.engaged:
+        _release(pause.token)
+
+
+def _release(token: object) -> None:
+    pause = _GraphPause
+    with _CollectorPause.lock:
+        if not pause.engaged or pause.token is not token:
+            return  # a finalizer of an engagement that backward already ended
+        pause.engaged = False
+        pause.token = None
+        pause.after = -1
+        finalizer, pause.finalizer = pause.finalizer, None
+        with MODE._lock:
+            MODE.refresh()
+        _unhold()
+    if finalizer is not None:
+        finalizer.detach()

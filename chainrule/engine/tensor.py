@@ -22,7 +22,7 @@ import numpy as np
 from chainrule.engine.backward import MANY, backward_lock, backward_order
 from chainrule.engine.graph import next_serial
 from chainrule.engine.higher import backward as graph_backward
-from chainrule.engine.mode import MODE
+from chainrule.engine.mode import MODE, graph_done, recording
 from chainrule.engine.ops import (
     ABS,
     ADD,
@@ -514,6 +514,7 @@ def result(
         out.children = out._a = children
         out.requires_grad = requires_grad
         out._saved = saved
+        recording(out)
     else:
         out.op = ""
         out.children = ()
@@ -555,8 +556,11 @@ def _seed(root: Tensor, grad: Any) -> np.ndarray:
 
 def _backward(root: Tensor, grad: Any = None) -> None:
     """Backpropagate from `root`: see `Tensor.backward`."""
-    with backward_lock:  # passes sharing tensors take turns (see backward.backward_lock)
-        _backward_locked(root, grad)
+    try:
+        with backward_lock:  # passes sharing tensors take turns (see backward.backward_lock)
+            _backward_locked(root, grad)
+    finally:
+        graph_done()
 
 
 def _backward_locked(root: Tensor, grad: Any) -> None:

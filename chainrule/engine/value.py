@@ -20,8 +20,10 @@ Only this module and `chainrule.engine.backward` read that layout.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
+import operator
 from collections.abc import Iterable, Sequence
 from typing import Any, Union
 
@@ -29,12 +31,13 @@ from chainrule.engine.backward import MANY as _MANY
 from chainrule.engine.backward import backward as _backward
 from chainrule.engine.graph import next_serial
 from chainrule.engine.higher import backward as graph_backward
-from chainrule.engine.mode import MODE
+from chainrule.engine.mode import MODE, recording
 from chainrule.engine.ops import (
     ABS,
     ADD,
     COS,
     DIV,
+    DOT,
     EXP,
     GELU,
     LEAKY_RELU,
@@ -51,6 +54,7 @@ from chainrule.engine.ops import (
     SOFTPLUS,
     SQRT,
     SUB,
+    SUM,
     TANH,
     Op,
 )
@@ -424,6 +428,89 @@ def log_softmax(values: Sequence[Value | Number], axis: int = -1) -> Any:
     return _over_list(LOG_SOFTMAX, values)
 
 
+def sum(values: Iterable[Value | Number]) -> Any:
+    """Σ values as one node with an edge to each value, whose local derivatives are all 1.
+
+    The n-ary twin of ``v0 + v1 + ... `` (the same value, added left to right), which would
+    record n − 1 nodes. Numbers mixed in become constant leaves. A list of Tensors is added
+    elementwise, with Tensor ``+``. Kept out of ``chainrule.__all__``: a star import does
+    not shadow Python's own `sum`.
+
+    Raises:
+        ValueError: for an empty list.
+        TypeError: for something that is not a list of Values or numbers.
+
+    >>> a, b, c = Value(1.0), Value(2.0), Value(4.0)
+    >>> total = sum([a, b, c, 0.5])
+    >>> total.data, total.op, len(total.children), total.local_grads
+    (7.5, 'sum', 4, (1.0, 1.0, 1.0, 1.0))
+    """
+    items = _listed(values, "sum")
+    if not items:
+        raise ValueError("sum() of an empty list")
+    inputs = _operands(items, "sum")
+    if inputs is None:  # Tensors: added elementwise
+        return functools.reduce(operator.add, items)
+    ((data, local_grads),) = SUM.scalar(list(map(_data, inputs)))  # type: ignore[misc]
+    return _result(data, "sum", inputs, local_grads, any(map(_requires_grad, inputs)))
+
+
+def dot(ws: Iterable[Value | Number], xs: Iterable[Value | Number]) -> Any:
+    """Σ w_i·x_i as one node with an edge to each w_i and each x_i.
+
+    The local derivatives are data, as for every op: ∂/∂w_i = x_i and ∂/∂x_i = w_i (the
+    node's operands are ``(*ws, *xs)``, its local derivatives ``(*xs, *ws)``). It is the
+    n-ary twin of ``w0*x0 + w1*x1 + ...`` (the same value, bit for bit), which would record
+    2n − 1 nodes; a neuron's weighted sum or an attention score is one node. Numbers mixed
+    in become constant leaves; a Value may appear on both sides (``dot(x, x)`` = Σ x_i²).
+    Lists of Tensors give Σ w_i * x_i elementwise, with Tensor ops.
+
+    Raises:
+        ValueError: for empty lists, or lists of different lengths.
+        TypeError: for something that is not a list of Values or numbers.
+
+    >>> w, x = [Value(2.0), Value(-1.0)], [Value(3.0), Value(4.0)]
+    >>> out = dot(w, x)
+    >>> out.data, out.op, out.local_grads
+    (2.0, 'dot', (3.0, 4.0, 2.0, -1.0))
+    """
+    left, right = _listed(ws, "dot"), _listed(xs, "dot")
+    if len(left) != len(right):
+        raise ValueError(f"dot() needs lists of the same length, got {len(left)} and {len(right)}")
+    if not left:
+        raise ValueError("dot() of empty lists")
+    inputs = _operands(left + right, "dot")
+    if inputs is None:  # Tensors: Σ w_i * x_i elementwise
+        return functools.reduce(operator.add, map(operator.mul, left, right))
+    data = list(map(_data, inputs))
+    n = len(left)
+    ((value, local_grads),) = DOT.scalar(data[:n], data[n:])  # type: ignore[misc]
+    return _result(value, "dot", inputs, local_grads, any(map(_requires_grad, inputs)))
+
+
+_data = operator.attrgetter("data")
+_requires_grad = operator.attrgetter("requires_grad")
+
+
+def _listed(values: Iterable[Any], name: str) -> tuple[Any, ...]:
+    """The items of a list (or any iterable but a string or a single Value) as a tuple."""
+    if isinstance(values, (Value, str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name}() takes a list of Values, got {type(values).__name__}")
+    return tuple(values)
+
+
+def _operands(items: tuple[Any, ...], name: str) -> tuple[Value, ...] | None:
+    """The items as Values (numbers become constants), or None when they are Tensors."""
+    for item in items:  # the common case, only Values, costs one type check each
+        if type(item) is not Value:
+            break
+    else:
+        return items
+    if any(_is_tensor(item) for item in items):
+        return None
+    return _as_values(items, name)
+
+
 def _is_tensor(x: object) -> bool:
     """A Tensor, recognised without importing it (tensor.py builds on this module's graph)."""
     return not isinstance(x, (list, tuple)) and hasattr(x, "log_softmax") and hasattr(x, "shape")
@@ -505,6 +592,7 @@ def _result(
         out.op = op
         _set_edges(out, children, local_grads, index)
         out.requires_grad = any(c.requires_grad for c in children)
+        recording(out)
     else:
         out.op = ""
         out._a = out._b = out._la = out._lb = None

@@ -110,7 +110,11 @@ class Neuron(Module):
         return out
 
     def _forward(self, inputs: list[Value]) -> Value:
-        """f(w·x + b), built as a left-to-right chain of products and sums (no constants)."""
+        """f(w·x + b), built as a left-to-right chain of products and sums (no constants).
+
+        Not `chainrule.dot`, though it would be one node instead of 2n: this is the neuron the
+        lecture draws, and every product w_i·x_i and partial sum stays visible in its graph.
+        """
         w = self.w
         total = w[0] * inputs[0]
         for i in range(1, self.nin):

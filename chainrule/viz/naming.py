@@ -234,6 +234,10 @@ class GraphNames:
         info = op_info(node.op)
         if node.op in _SOFTMAX_OPS:
             return self._softmax_formula(node, position, expand)
+        if node.op == "dot":  # ∂/∂w_i = x_i and ∂/∂x_i = w_i: the factor it was multiplied by
+            half = len(node.children) // 2
+            partner = node.children[(position + half) % (2 * half)]
+            return self._operand_text(partner, expand)[0]
         if position >= len(info.formulas):
             return None if len(info.formulas) != 1 else info.formulas[0]
         texts = [self._operand_text(c, expand) for c in node.children[:2]]

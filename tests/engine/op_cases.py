@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import chainrule
 from chainrule.engine.expr.whitelist import OPERATORS
 from chainrule.engine.value import Value
 
@@ -250,6 +251,34 @@ OPS: tuple[OpCase, ...] = (
         _cdf,
         lambda a: (_phi(a),),
         ((0.0,), (1.3,), (-0.7,), (10.0,), (-10.0,)),
+    ),
+    OpCase(
+        "sum",
+        lambda a, b, c: chainrule.sum([a, b, c]),
+        lambda a, b, c: a + b + c,
+        lambda a, b, c: (1.0, 1.0, 1.0),
+        ((1.5, -2.0, 0.25), (0.0, 0.0, 0.0), (1e6, -3e-6, 7.0)),
+    ),
+    OpCase(
+        "sum_constant",
+        lambda a, b: chainrule.sum([a, 2.5, b]),
+        lambda a, b: a + 2.5 + b,
+        lambda a, b: (1.0, 1.0),
+        ((1.0, -4.0), (0.0, 0.0)),
+    ),
+    OpCase(
+        "dot",
+        lambda a, b, c, d: chainrule.dot([a, b], [c, d]),
+        lambda a, b, c, d: a * c + b * d,
+        lambda a, b, c, d: (c, d, a, b),
+        ((1.5, -2.0, 3.0, 0.5), (0.0, 1.0, 2.0, 0.0), (1e3, 1e-3, -1e-3, 4.0)),
+    ),
+    OpCase(
+        "dot_shared",  # a on both sides, a number mixed in: a·b + 0.5·a
+        lambda a, b: chainrule.dot([a, 0.5], [b, a]),
+        lambda a, b: a * b + 0.5 * a,
+        lambda a, b: (b + 0.5, a),
+        ((2.0, -3.0), (0.0, 1.0)),
     ),
 )
 

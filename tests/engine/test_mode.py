@@ -49,7 +49,7 @@ def test_no_grad_in_one_thread_leaves_other_threads_recording() -> None:
     result, seen = in_other_thread(no_grad, work)
     assert result == (True, True)
     assert seen["recorded inside"] is False
-    assert MODE.plain and MODE.grad_enabled  # every thread is back to the fast path
+    assert MODE.default and MODE.grad_enabled  # every thread is back to the default mode
 
 
 def test_detect_anomaly_in_one_thread_does_not_raise_in_another() -> None:
@@ -97,7 +97,7 @@ def test_many_threads_switching_modes_each_see_their_own() -> None:
     for thread in threads:
         thread.join(timeout=60)
     assert wrong == []
-    assert MODE.plain
+    assert MODE.default
 
 
 @pytest.mark.parametrize("decorate", [no_grad, no_grad()], ids=["bare", "called"])
@@ -132,7 +132,7 @@ def test_one_instance_entered_twice_restores_on_each_exit() -> None:
         with context:
             assert not MODE.grad_enabled
         assert not MODE.grad_enabled
-    assert MODE.grad_enabled and MODE.plain
+    assert MODE.grad_enabled and MODE.default
 
 
 def test_on_a_generator_the_mode_holds_at_each_resume_only() -> None:
@@ -208,7 +208,7 @@ def test_the_mode_is_restored_after_an_exception_in_a_decorated_function() -> No
 
     with pytest.raises(RuntimeError):
         fails()
-    assert MODE.grad_enabled and MODE.plain
+    assert MODE.grad_enabled and MODE.default
 
 
 def test_the_collector_pause_ends_when_the_last_thread_leaves_it() -> None:

@@ -37,6 +37,11 @@ TEXT = {
     "neg": "(-{0})",
     "leaky_relu": "leaky_relu({0}, slope=0.1)",
     "leaky_relu_default": "leaky_relu({0})",
+    # the parser has no sum() or dot(): the same maths written as a chain of binary ops
+    "sum": "({0} + {1} + {2})",
+    "sum_constant": "({0} + 2.5 + {1})",
+    "dot": "({0} * {2} + {1} * {3})",
+    "dot_shared": "({0} * {1} + 0.5 * {0})",
 }
 
 

@@ -34,7 +34,16 @@ from chainrule.engine.ops.activations import (
 from chainrule.engine.ops.arithmetic import ADD, DIV, MATMUL, MUL, NEG, POW, SUB
 from chainrule.engine.ops.elementwise import ABS, COS, EXP, LOG, MASK, SIN, SQRT
 from chainrule.engine.ops.record import ADDITIVE, ATOM, CALL, MULTIPLICATIVE, POWER, PREFIX, Op
-from chainrule.engine.ops.reductions import INDEX, MAX, MEAN, RESHAPE, SCATTER, SUM, TRANSPOSE
+from chainrule.engine.ops.reductions import (
+    DOT,
+    INDEX,
+    MAX,
+    MEAN,
+    RESHAPE,
+    SCATTER,
+    SUM,
+    TRANSPOSE,
+)
 from chainrule.engine.ops.softmax import CROSS_ENTROPY, LOG_SOFTMAX, SOFTMAX
 
 __all__ = [
@@ -73,6 +82,7 @@ __all__ = [
     "LOG_SOFTMAX",
     "CROSS_ENTROPY",
     "SUM",
+    "DOT",
     "MEAN",
     "MAX",
     "RESHAPE",

@@ -1,16 +1,22 @@
-"""Reductions and shape ops of the array path: sum, mean, max, reshape, transpose, indexing.
+"""Reductions and shape ops: sum, mean, max, reshape, transpose, indexing; dot over lists.
 
-Also `unbroadcast`, which every array rule uses to sum a gradient back to an operand's shape.
+On Values, sum and dot are n-ary ops (`chainrule.sum`, `chainrule.dot`): one node over a list
+of any length, whose local derivatives are data (1 for each summand of a sum, the other
+factor for each factor of a dot), where a chain of binary ops would make a node per product
+and per partial sum. Also `unbroadcast`, which every array rule uses to sum a gradient back
+to an operand's shape.
 """
 
 from __future__ import annotations
 
+import functools
+import operator
 from typing import Any
 
 import numpy as np
 
 from chainrule.engine.ops.elementwise import masked
-from chainrule.engine.ops.record import CALL, Op
+from chainrule.engine.ops.record import CALL, Op, constant_locals
 
 Array = np.ndarray
 
@@ -63,6 +69,11 @@ def expand_reduced(g: Array, axis: Any, keepdims: bool) -> Array:
 
 
 # ------------------------------------------------------------------------------ sum(a)
+def _sum_scalar(data: list[float]) -> list[tuple[float, tuple[float, ...]]]:
+    # Σ x_i, added left to right as a chain of + would; ∂/∂x_i = 1
+    return [(functools.reduce(operator.add, data), (1.0,) * len(data))]
+
+
 def _sum_forward(a: Array, axis: Any, keepdims: bool) -> tuple[Any, Any]:
     return a.sum(axis=axis, keepdims=keepdims), (axis, keepdims)
 
@@ -84,11 +95,39 @@ SUM = Op(
     symbol="Σ",
     text="sum({a})",
     precedence=CALL,
-    formulas=("1 (broadcast)",),
+    formulas=("1",),
+    arity=None,  # on Values, one node over a list of any length (`chainrule.sum`)
+    scalar=_sum_scalar,
     forward=_sum_forward,
     vjp=_sum_vjp,
     options=("axis", "keepdims"),
+    local_ops=constant_locals,  # on Values: 1 for every summand
     vjp_ops=_sum_vjp_ops,
+)
+
+
+# ------------------------------------------------------------------------- dot(ws, xs)
+def _dot_scalar(ws: list[float], xs: list[float]) -> list[tuple[float, tuple[float, ...]]]:
+    # Σ w_i·x_i, added left to right as a chain of · and + would;
+    # ∂/∂w_i = x_i and ∂/∂x_i = w_i: the operands are ws then xs, so are their derivatives
+    return [(functools.reduce(operator.add, map(operator.mul, ws, xs)), (*xs, *ws))]
+
+
+def _dot_local_ops(node: Any) -> tuple:
+    operands = node.children
+    half = len(operands) // 2
+    return (*operands[half:], *operands[:half])  # the other factors themselves, as for a·b
+
+
+DOT = Op(
+    name="dot",
+    symbol="dot",
+    text="dot({a})",
+    precedence=CALL,
+    formulas=("x_i for w_i, w_i for x_i",),  # the other factor (viz names it, edge by edge)
+    arity=None,  # ws and xs: a list of products of any length (`chainrule.dot`)
+    scalar=_dot_scalar,
+    local_ops=_dot_local_ops,
 )
 
 
@@ -290,4 +329,4 @@ SCATTER = Op(
     vjp_ops=_scatter_vjp_ops,
 )
 
-RECORDS = (SUM, MEAN, MAX, RESHAPE, TRANSPOSE, INDEX, SCATTER)
+RECORDS = (SUM, DOT, MEAN, MAX, RESHAPE, TRANSPOSE, INDEX, SCATTER)
