@@ -60,7 +60,12 @@ class Diagram:
             from chainrule.viz.export import svg_to_pdf
 
             return svg_to_pdf(_render.pipe(self.source, "svg", renderer=renderer))
-        return _render.pipe(self.source, format, renderer=renderer, dpi=dpi)
+        data = _render.pipe(self.source, format, renderer=renderer, dpi=dpi)
+        if format == "png" and data.startswith(b"\x89PNG"):
+            from chainrule.viz.export import with_png_dpi
+
+            data = with_png_dpi(data, dpi)  # slides then place it at its printed size
+        return data
 
     def render(
         self,

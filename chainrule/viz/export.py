@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import os
 import re
+import struct
+import zlib
 from collections.abc import Sequence
 from functools import cache
 from importlib.util import find_spec
@@ -131,6 +133,34 @@ def _natural_size(svg: str) -> tuple[float, float]:
     if size is None:
         raise ValueError("the SVG has no width and height")
     return float(size.group(1)), float(size.group(2))
+
+
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_METRES_PER_INCH = 0.0254
+
+
+def with_png_dpi(png: bytes, dpi: float) -> bytes:
+    """`png` with its resolution recorded (a ``pHYs`` chunk), so that slide and word
+    programs place it at its printed size instead of assuming 72 or 96 dpi.
+
+    Raises:
+        ValueError: when `png` is not a PNG.
+    """
+    if not png.startswith(_PNG_MAGIC) or png[12:16] != b"IHDR":
+        raise ValueError("not a PNG")
+    header_end = 8 + 4 + 4 + 13 + 4  # magic, IHDR's length, type, data, CRC
+    body = png[header_end:]
+    position, kept = 0, []
+    while position + 8 <= len(body):  # drop an existing pHYs, keep every other chunk
+        (length,) = struct.unpack(">I", body[position : position + 4])
+        end = position + 12 + length
+        if body[position + 4 : position + 8] != b"pHYs":
+            kept.append(body[position:end])
+        position = end
+    per_metre = round(dpi / _METRES_PER_INCH)
+    data = b"pHYs" + struct.pack(">IIB", per_metre, per_metre, 1)  # unit 1: the metre
+    chunk = struct.pack(">I", 9) + data + struct.pack(">I", zlib.crc32(data))
+    return png[:header_end] + chunk + b"".join(kept)
 
 
 def write_gif(svgs: Sequence[str], path: str | os.PathLike[str], *, duration: float = 1.5) -> Path:

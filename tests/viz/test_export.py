@@ -121,3 +121,23 @@ def test_a_gif_needs_frames_and_a_positive_duration(tmp_path):
     with pytest.raises(ValueError, match="duration"):
         write_gif(frames, tmp_path / "x.gif", duration=0)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_png_records_its_dpi_for_slide_programs(lecture_diagram):
+    for dpi in (72, 300):
+        with Image.open(io.BytesIO(lecture_diagram.pipe("png", dpi=dpi))) as image:
+            image.load()  # every chunk's CRC is checked while decoding
+            assert image.info["dpi"] == pytest.approx((dpi, dpi), abs=0.5)
+
+
+def test_with_png_dpi_replaces_an_earlier_resolution_and_refuses_other_data():
+    from chainrule.viz.export import with_png_dpi
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (3, 2), "white").save(buffer, format="PNG", dpi=(96, 96))
+    again = with_png_dpi(with_png_dpi(buffer.getvalue(), 600), 150)
+    assert again.count(b"pHYs") == 1
+    with Image.open(io.BytesIO(again)) as image:
+        assert image.size == (3, 2) and image.info["dpi"] == pytest.approx((150, 150), abs=0.5)
+    with pytest.raises(ValueError, match="not a PNG"):
+        with_png_dpi(b"GIF89a", 300)
