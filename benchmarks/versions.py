@@ -85,9 +85,11 @@ def main() -> None:
         print(
             f"{size:>7}  {statistics.median(ours):>10.0f} {statistics.median(theirs):>10.0f}  "
             f"{statistics.median(times):>8.3f} ({min(times):.3f}–{max(times):.3f})  "
-            f"{statistics.median(relative):>8.3f} ({min(relative):.3f}–{max(relative):.3f})"
+            f"{statistics.median(relative):>8.3f} ({min(relative):.3f}–{max(relative):.3f})  "
+            f"best {min(ours) / min(theirs):.3f}"
         )
-    print("ratios: this tree / the other; below 1 means this tree is faster")
+    print("ratios: this tree / the other (median, min–max over rounds; best: fastest run over")
+    print("fastest run); below 1 means this tree is faster")
 
 
 if __name__ == "__main__":

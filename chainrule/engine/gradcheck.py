@@ -23,7 +23,7 @@ from chainrule.engine.gradcheck_inputs import (
     output_vector,
 )
 from chainrule.engine.graph import topological_order
-from chainrule.engine.mode import MODE, no_grad
+from chainrule.engine.mode import enable_grad, no_grad
 
 #: Ops whose derivative jumps where their operand is 0: (the sides' derivatives in words).
 KINKS = {
@@ -363,13 +363,13 @@ def gradgradcheck(
     differentiated = [x for x in inputs if x.requires_grad]
     if not differentiated:
         raise ValueError("gradgradcheck needs at least one input with requires_grad=True")
-    with _recording():
+    with enable_grad():
         outputs = as_output_list(f(*inputs))
     seeds = _random_seeds(outputs) if grad_outputs is None else as_input_list(grad_outputs)
     count = len(inputs)
 
     def first_derivatives(*args: Any) -> list[Any]:
-        with _recording():
+        with enable_grad():
             ys = as_output_list(f(*args[:count]))
             pairs = [(y, v) for y, v in zip(ys, args[count:]) if y.requires_grad]
             xs = [x for x in args[:count] if x.requires_grad]
@@ -413,14 +413,3 @@ def _random_seeds(outputs: list[Any]) -> list[Any]:
 def _zeros_like(x: Any) -> Any:
     data = np.zeros_like(x.data) if is_array_node(x) else 0.0
     return type(x)(data, requires_grad=False)
-
-
-class _recording:
-    """Record graphs inside, even within gradcheck's ``no_grad`` finite differences."""
-
-    def __enter__(self) -> None:
-        self._previous = MODE.grad_enabled
-        MODE.set(grad_enabled=True, anomaly=MODE.anomaly)
-
-    def __exit__(self, *exc: object) -> None:
-        MODE.set(grad_enabled=self._previous, anomaly=MODE.anomaly)

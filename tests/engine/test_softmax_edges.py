@@ -57,3 +57,18 @@ def test_as_pytorch(data):
     assert same([v.data for v in softmax([Value(x) for x in data])], expected)
     expected = torch.log_softmax(torch.tensor(data, dtype=torch.float64), 0).tolist()
     assert same([v.data for v in log_softmax([Value(x) for x in data])], expected)
+
+
+@pytest.mark.parametrize("row", [[INF, 0.0], [NAN, 1.0], [-INF, -INF]])
+def test_fused_cross_entropy_at_inf_and_nan_is_nan_on_both_paths_without_warnings(row):
+    import numpy as np
+
+    from chainrule.nn.losses import cross_entropy
+
+    scalars = [Value(x) for x in row]
+    expected = cross_entropy(scalars, 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        batched = cross_entropy(Tensor([row], requires_grad=True), np.array([0]))
+        batched.backward()
+    assert math.isnan(expected.data) and math.isnan(batched.item())

@@ -143,13 +143,14 @@ def _cross_entropy_forward(logits: Array, targets: Any, reduction: str) -> tuple
         raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
     classes = _class_indices(targets, *logits.shape)
     # L_i = log Σ_j e^(x_ij − m_i) − (x_it_i − m_i), m_i = max_j x_ij
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    exps = np.exp(shifted)
-    totals = exps.sum(axis=1, keepdims=True)
-    losses = np.log(totals[:, 0]) - shifted[np.arange(len(classes)), classes]
-    if reduction != "none":
-        losses = losses.mean() if reduction == "mean" else losses.sum()
-    return losses, (exps / totals, classes, reduction)
+    with np.errstate(invalid="ignore"):  # an infinite logit: nan, as in PyTorch, no warning
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        exps = np.exp(shifted)
+        totals = exps.sum(axis=1, keepdims=True)
+        losses = np.log(totals[:, 0]) - shifted[np.arange(len(classes)), classes]
+        if reduction != "none":
+            losses = losses.mean() if reduction == "mean" else losses.sum()
+        return losses, (exps / totals, classes, reduction)
 
 
 def _class_indices(targets: Any, n: int, k: int) -> np.ndarray:
