@@ -1,5 +1,9 @@
 """One training step of demo 11's GPT: chainrule beside a minimal local-grads Value, as ratios.
 
+chainrule runs the demo's model twice: as written ("n-ary": its dot products and sums are
+`chainrule.dot` and `chainrule.sum`, one node each), and with those swapped for chains of
+binary ops ("binary", a node per product and per partial sum, as the reference builds them).
+
 The reference is the 40-line design that chainrule shares, written here: a Value holding a
 tuple of children and a tuple of local derivatives, a recursive topological sort, no labels
 (``__slots__``, as the best-known scalar GPT writes it). It runs the same GPT (1 layer,
@@ -24,6 +28,7 @@ Usage: ``python benchmarks/gpt.py [--rounds 7] [--steps 3]``
 from __future__ import annotations
 
 import argparse
+import builtins
 import gc
 import importlib.util
 import math
@@ -41,14 +46,21 @@ DEMOS = Path(__file__).resolve().parent.parent / "demos"
 WORD = "configparser"  # 12 letters: 14 tokens with the two markers, 13 predictions
 
 
-def load_demo() -> Any:
-    """demos/11_gpt.py as a module (its name starts with a digit, so not by `import`)."""
+def load_demo(binary: bool = False) -> Any:
+    """demos/11_gpt.py as a module (its name starts with a digit, so not by `import`).
+
+    With `binary`, a copy whose dot products and sums are chains of binary ops instead of
+    `chainrule.dot` and `chainrule.sum` (the model's functions read them at each call).
+    """
     sys.path.insert(0, str(DEMOS))
-    spec = importlib.util.spec_from_file_location("gpt_demo", DEMOS / "11_gpt.py")
+    name = "gpt_demo_binary" if binary else "gpt_demo"
+    spec = importlib.util.spec_from_file_location(name, DEMOS / "11_gpt.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
+    if binary:
+        module.dot, module.total = module.binary_dot, builtins.sum
     return module
 
 
@@ -260,14 +272,18 @@ def check_same(reference: Contender, other: Contender) -> float:
     return worst
 
 
-def contenders(demo: Any) -> list[Contender]:
+def contenders(demo: Any, binary_demo: Any) -> list[Contender]:
     tokenizer = demo.Tokenizer(demo.corpus())
     tokens = tokenizer.encode(WORD)
     model = demo.GPT(tokenizer.vocab_size)
+    twin = binary_demo.GPT(tokenizer.vocab_size)  # the same seed: the same weights
     reference = ReferenceGPT(demo, model)
     return [
         Contender("minimal", lambda: reference.loss(tokens), reference.params),
-        Contender("chainrule", lambda: demo.word_loss(model, tokens)[0], model.parameters()),
+        Contender(
+            "chainrule binary", lambda: binary_demo.word_loss(twin, tokens)[0], twin.parameters()
+        ),
+        Contender("chainrule n-ary", lambda: demo.word_loss(model, tokens)[0], model.parameters()),
     ]
 
 
@@ -277,15 +293,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=3, help="steps of the loop per round")
     args = parser.parse_args(argv)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))  # the recursive topo sort
-    demo = load_demo()
-    runs = contenders(demo)
+    runs = contenders(load_demo(), load_demo(binary=True))
     reference = runs[0]
     print(f"Python {sys.version.split()[0]}; one step = forward + backward on {WORD!r}")
     for run in runs:
         nodes = count_nodes(run.step())
         difference = 0.0 if run is reference else check_same(reference, run)
         print(
-            f"  {run.name:<10} {nodes:>7} nodes per step; differs from minimal by {difference:.1e}"
+            f"  {run.name:<16} {nodes:>7} nodes per step; differs from minimal by {difference:.1e}"
         )
     times: dict[tuple[str, bool], list[float]] = {(r.name, on): [] for r in runs for on in (1, 0)}
     for _ in range(args.rounds):
@@ -303,7 +318,7 @@ def report(runs: list[Contender], times: dict, peaks: dict[str, int], args: Any)
         f"\nCPU ms per step, median of {args.rounds} interleaved rounds ({args.steps} steps each)"
     )
     print(
-        f"{'':<11}{'collector on':>14}{'ratio':>18}{'collector off':>15}{'ratio':>18}{'peak MB':>9}"
+        f"{'':<16}{'collector on':>14}{'ratio':>18}{'collector off':>15}{'ratio':>18}{'peak MB':>9}"
     )
     reference = runs[0].name
     for run in runs:
@@ -315,7 +330,7 @@ def report(runs: list[Contender], times: dict, peaks: dict[str, int], args: Any)
                 f"{statistics.median(ours) * 1e3:>14.1f}"
                 f"{statistics.median(ratios):>8.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f})"
             )
-        print(f"{run.name:<11}{cells[0]}{cells[1]}{peaks[run.name] / 1e6:>9.1f}")
+        print(f"{run.name:<16}{cells[0]}{cells[1]}{peaks[run.name] / 1e6:>9.1f}")
     print("ratio = minimal's time / this one's, per round (range over rounds): above 1 is faster.")
 
 

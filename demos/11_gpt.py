@@ -7,6 +7,10 @@ nodes and backpropagates through all of them. It learns from a text that ships w
 the names of the standard library's modules (``sys.stdlib_module_names``, letters only), and
 then invents names of its own.
 
+The dot products (linear layers, RMSNorm, attention) are `chainrule.dot`: one node each,
+with an edge per weight and per input, instead of a node per product and per partial sum;
+that makes the graph 5 times smaller and the step faster (benchmarks/gpt.py).
+
 The picture is one attention head for one token. ``collapse="neuron"`` groups the neurons of
 an MLP, and an attention head is not made of neurons, so the head is drawn as a small graph of
 its own: the token's query and the keys of the positions so far (copied in as leaves), their
@@ -27,6 +31,7 @@ from dataclasses import dataclass, field
 
 from _common import parse_options
 
+import chainrule
 from chainrule import Value, no_grad, softmax, viz
 from chainrule.nn import Adam, Module, cross_entropy
 
@@ -59,8 +64,15 @@ class Tokenizer:
 
 
 # ------------------------------------------------------------------------------- the maths
-def dot(ws: Sequence[Value], xs: Sequence[Value]) -> Value:
-    """Σ w_i·x_i, as a chain of products and sums (every product its own node)."""
+# Σ w_i·x_i and Σ x_i as one node each (n-ary ops), where the graph has most of its nodes:
+# the linear layers, RMSNorm and attention. A chain of binary ops would record 2n − 1 nodes
+# per dot product; benchmarks/gpt.py times the model both ways.
+dot = chainrule.dot
+total = chainrule.sum
+
+
+def binary_dot(ws: Sequence[Value], xs: Sequence[Value]) -> Value:
+    """Σ w_i·x_i as a chain of products and sums, every product its own node."""
     return sum(w * x for w, x in zip(ws, xs))  # type: ignore[return-value]
 
 
@@ -166,7 +178,7 @@ def word_loss(model: GPT, tokens: list[int]) -> tuple[Value, list[Cache]]:
     caches = model.new_caches()
     count = min(BLOCK_SIZE, len(tokens) - 1)
     losses = [cross_entropy(model(tokens[p], p, caches), tokens[p + 1]) for p in range(count)]
-    return sum(losses) / count, caches  # type: ignore[return-value]
+    return total(losses) / count, caches
 
 
 @no_grad()
@@ -231,20 +243,22 @@ def main() -> None:
         f"a GPT of {len(model.parameters())} Values (1 layer, n_embd {N_EMBD}, {N_HEAD} heads, "
         f"block {BLOCK_SIZE}) on {len(words)} module names of the standard library"
     )
-    steps = options.steps
+    steps, recent = options.steps, []
     for step in range(steps):
         loss, _ = word_loss(model, tokenizer.encode(order[step % len(order)]))
         optimizer.zero_grad()
         loss.backward()
         optimizer.lr = LEARNING_RATE * (1 - step / steps)  # linear decay to 0
         optimizer.step()
+        recent = [*recent[-99:], loss.data]  # one word's loss is noisy: the last 100 words'
         if step == 0 or (step + 1) % 100 == 0 or step + 1 == steps:
-            print(f"  step {step + 1:4d} / {steps}: loss {loss.data:.4f}")
+            mean = sum(recent) / len(recent)
+            print(f"  step {step + 1:4d} / {steps}: loss {mean:.4f} (mean of {len(recent)})")
 
     rng = random.Random(0)
     known = set(words)
     samples = [sample(model, tokenizer, rng) for _ in range(8)]
-    marked = [s if s not in known else f"{s} (in the corpus)" for s in samples]
+    marked = [f"{s} (in the corpus)" if s in known else s or "(empty)" for s in samples]
     print(f"samples at temperature 0.5: {', '.join(marked)}")
 
     word, position, head = "configparser", 3, 0
