@@ -264,11 +264,14 @@ def _pow_vjp_ops(node: Any, g: Any) -> tuple:
     grad_a = grad_b = None
     with _quiet(divide="ignore", invalid="ignore", over="ignore"):
         if a.requires_grad:
-            exponent = b if b.requires_grad else y
-            # b·a^(b−1), exactly 0 where b = 0, even against an inf or nan from above
-            grad_a = unbroadcast_ops(
-                masked(g * (exponent * a ** (exponent - 1.0)), y != 0), x.shape
-            )
+            # b·a^(b−1) (2·a for a constant 2: the same numbers, a smaller graph), exactly 0
+            # where b = 0, even against an inf or nan from above
+            if not b.requires_grad and (y == 2).all():
+                local = 2.0 * a
+            else:
+                exponent = b if b.requires_grad else y
+                local = exponent * a ** (exponent - 1.0)
+            grad_a = unbroadcast_ops(masked(g * local, y != 0), x.shape)
         if b.requires_grad:
             log_a: Any = a.log() if a.requires_grad else np.log(x)
             # a^b·ln(a), exactly 0 where a = 0 and b ≥ 0
