@@ -37,5 +37,9 @@ def parse_options(
     if options is not None:
         options(parser)
     arguments = parser.parse_args()
-    arguments.out.mkdir(parents=True, exist_ok=True)
+    try:
+        arguments.out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a file of that name, no permission: one line, exit 2
+        why = "a file is in the way" if arguments.out.exists() else error.strerror
+        parser.error(f"--out {arguments.out}: cannot make the folder ({why})")
     return arguments.out, arguments

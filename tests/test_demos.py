@@ -145,3 +145,19 @@ def test_demo_10_continues_in_torch_and_agrees(tmp_path: Path) -> None:
 def test_every_demo_script_is_tested() -> None:
     scripts = {p.name for p in DEMOS_DIR.glob("[0-9][0-9]_*.py")}
     assert scripts <= set(DEMOS), f"untested demos: {sorted(scripts - set(DEMOS))}"
+
+
+def test_out_naming_a_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    taken = tmp_path / "notes.txt"
+    taken.write_text("mine\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(DEMOS_DIR / "08_computational_graph.py"), "--out", str(taken)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert f"--out {taken}: cannot make the folder" in result.stderr
+    assert taken.read_text(encoding="utf-8") == "mine\n"
