@@ -5,35 +5,46 @@ Two workloads, each one SGD step (forward, loss, backward, update) timed per fra
 1. a dense MLP 784-256-256-10 with ReLU, float32, batch 256, softmax cross-entropy;
 2. micrograd's moons model 2-16-16-1, float64, 100 points, hinge loss.
 
-All three start from the same weights and data (random, generated here). Each measurement
-runs one framework in a fresh process (BLAS and OpenMP threads of one library would slow the
-next one down) and reports the median of its timed rounds. The measurements are interleaved,
-chainrule, NumPy, PyTorch, chainrule, ..., for ``--runs`` runs, so that load from other work
-on the machine falls on all three alike; the report gives each framework's median over the
-runs with its range, and the ratios run by run (median and range). Run
-``python benchmarks/batched.py`` (``--quick`` for fewer rounds and runs). Without PyTorch
-its column is skipped with a note.
+All three start from the same weights and data (random, generated here) and run in this one
+process, interleaved: each run times a block of steps of every framework in turn, the order
+rotating from run to run, so that a slow moment of the machine (other jobs share its cores)
+falls on all of them alike. Each framework's figure is the median over the runs of its
+ms/step, with the spread (min–max) beside it. A ratio is the median of the run-by-run
+ratios (each run's blocks are neighbours in time), with their quartiles and extremes. BLAS
+and PyTorch get the same number of threads (``--threads``, 2 by default).
+
+Run ``python benchmarks/batched.py`` (``--quick`` for fewer runs, ``--profile`` for where the
+chainrule step spends its time). Without PyTorch its column is skipped with a note.
+
+On machines that set ``OPENBLAS_CORETYPE``/``OPENBLAS_L2_SIZE`` (older OpenBLAS builds need
+them there), a current NumPy runs a slower kernel: the header names the kernel in use.
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib.metadata
-import importlib.util
 import os
-import statistics
-import subprocess
-import sys
-import time
-from collections.abc import Callable
 
-import numpy as np
+# The thread counts must be in the environment before NumPy (and so OpenBLAS) loads;
+# `--threads` changes them afterwards through threadpoolctl where it is installed.
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "2")
 
-from chainrule.engine.tensor import cross_entropy
-from chainrule.nn import SGD, batched, losses
+import argparse  # noqa: E402
+import gc  # noqa: E402
+import importlib.metadata  # noqa: E402
+import importlib.util  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import Any  # noqa: E402
 
-# PyTorch (the optional `bench` extra) is imported only in the process that times it.
+import numpy as np  # noqa: E402
+
+from chainrule.engine.tensor import cross_entropy  # noqa: E402
+from chainrule.nn import SGD, batched, losses  # noqa: E402
+
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
+HAVE_THREADPOOLCTL = importlib.util.find_spec("threadpoolctl") is not None
 
 Step = Callable[[], object]
 
@@ -56,8 +67,7 @@ def chainrule_step(model: batched.MLP, X: np.ndarray, y: np.ndarray, loss: str, 
 def torch_step(model: batched.MLP, X: np.ndarray, y: np.ndarray, loss: str, lr: float) -> Step:
     import torch
 
-    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
-    layers: list[object] = []
+    layers: list[Any] = []
     for i, layer in enumerate(model.layers):
         linear = torch.nn.Linear(layer.nin, layer.nout, dtype=torch.from_numpy(X).dtype)
         with torch.no_grad():
@@ -88,6 +98,7 @@ def numpy_step(model: batched.MLP, X: np.ndarray, y: np.ndarray, loss: str, lr: 
     """Forward and backward written out by hand: the floor for a NumPy implementation."""
     weights = [(layer.w.data.copy(), layer.b.data.copy()) for layer in model.layers]
     n = len(X)
+    rows = np.arange(n)
 
     def step() -> object:
         activations = [X]
@@ -99,9 +110,9 @@ def numpy_step(model: batched.MLP, X: np.ndarray, y: np.ndarray, loss: str, lr: 
             shifted = out - out.max(axis=1, keepdims=True)
             exps = np.exp(shifted)
             totals = exps.sum(axis=1, keepdims=True)
-            value = np.mean(np.log(totals[:, 0]) - shifted[np.arange(n), y])
+            value = np.mean(np.log(totals[:, 0]) - shifted[rows, y])
             grad = exps / totals
-            grad[np.arange(n), y] -= 1
+            grad[rows, y] -= 1
             grad /= n
         else:
             margins = 1 - y * out[:, 0]
@@ -124,19 +135,24 @@ WORKLOADS = {
     "mlp": dict(
         title="dense MLP 784-256-256-10, ReLU, float32, batch 256, cross-entropy, SGD",
         sizes=[784, 256, 256, 10], dtype=np.float32, batch=256, loss="cross_entropy",
-        lr=0.01, per_round=20, target=1.25,
+        lr=0.01, per_run=5, targets={"pytorch": 1.0, "numpy": 1.1},
     ),
     "moons": dict(
         title="moons MLP 2-16-16-1, ReLU, float64, 100 points, hinge, SGD",
         sizes=[2, 16, 16, 1], dtype=np.float64, batch=100, loss="hinge",
-        lr=0.05, per_round=200, target=1.0,
+        lr=0.05, per_run=100, targets={"pytorch": 1.0},
     ),
 }  # fmt: skip
-FRAMEWORKS = {"chainrule": chainrule_step, "numpy": numpy_step, "pytorch": torch_step}
+FRAMEWORKS: dict[str, Callable[..., Step]] = {
+    "chainrule": chainrule_step,
+    "numpy": numpy_step,
+    "pytorch": torch_step,
+}
+LABELS = {"chainrule": "chainrule", "numpy": "numpy (by hand)", "pytorch": "pytorch"}
 
 
-def median_ms_per_step(workload: str, framework: str, rounds: int) -> float:
-    """Build one framework's step on the shared weights and data; its median round, in ms."""
+def make_steps(workload: str, names: list[str]) -> dict[str, Step]:
+    """Each framework's step, all from the same initial weights and data."""
     spec = WORKLOADS[workload]
     sizes, dtype, batch = spec["sizes"], spec["dtype"], spec["batch"]
     rng = np.random.default_rng(0)
@@ -146,88 +162,129 @@ def median_ms_per_step(workload: str, framework: str, rounds: int) -> float:
         y = rng.integers(0, sizes[-1], size=batch)
     else:
         y = np.where(rng.random(batch) < 0.5, -1.0, 1.0).astype(dtype)
-    step = FRAMEWORKS[framework](model, X, y, spec["loss"], spec["lr"])
-    per_round = spec["per_round"]
-    for _ in range(per_round):  # warm up: allocator, BLAS threads, caches
+    # each framework builds its own copy of the weights (chainrule's model is the original)
+    return {name: FRAMEWORKS[name](model, X, y, spec["loss"], spec["lr"]) for name in names}
+
+
+def time_block(step: Step, steps: int) -> float:
+    """ms per step over `steps` consecutive steps, after one untimed step."""
+    step()  # the other frameworks ran last: caches and thread pools settle
+    start = time.perf_counter()
+    for _ in range(steps):
         step()
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(per_round):
-            step()
-        times.append((time.perf_counter() - start) / per_round * 1e3)
-    return statistics.median(times)
+    return (time.perf_counter() - start) / steps * 1e3
 
 
-def measure(workload: str, framework: str, rounds: int, threads: int) -> float:
-    """Time one framework in a fresh interpreter, so that no other library's threads compete.
+def interleaved(steps: dict[str, Step], runs: int, per_run: int) -> dict[str, list[float]]:
+    """`runs` runs, each timing a block of every framework, the order rotating each run.
 
-    (OpenBLAS and PyTorch's OpenMP both keep their threads spinning after a call; in one
-    process, timing one right after the other slows the second one down.) Both get the same
-    number of threads.
+    The collector runs before each block and is paused during it, and a short pause lets
+    the other library's spinning threads go to sleep first.
     """
-    command = [sys.executable, __file__, "--worker", workload, framework, "--rounds", str(rounds)]
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
-    result = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
-    return float(result.stdout.split()[-1])
+    names = list(steps)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for name in names:  # warm up: allocators, BLAS threads, caches
+        time_block(steps[name], per_run)
+    for run in range(runs):
+        shift = run % len(names)
+        for name in names[shift:] + names[:shift]:
+            gc.collect()
+            time.sleep(0.05)
+            gc.disable()
+            try:
+                times[name].append(time_block(steps[name], per_run))
+            finally:
+                gc.enable()
+    return times
 
 
-def report(workload: str, rounds: int, runs: int, threads: int) -> None:
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values):8.3f} ms/step  ({min(values):.3f}–{max(values):.3f})"
+
+
+def report(workload: str, runs: int, per_run: int | None) -> dict[str, float]:
+    """Time one workload; print medians, spreads and ratios; return the medians."""
     spec = WORKLOADS[workload]
     names = ["chainrule", "numpy"] + (["pytorch"] if HAVE_TORCH else [])
-    times: dict[str, list[float]] = {name: [] for name in names}
-    for _ in range(runs):  # interleaved: each run measures every framework once
-        for name in names:
-            times[name].append(measure(workload, name, rounds, threads))
+    times = interleaved(make_steps(workload, names), runs, per_run or spec["per_run"])
     print(f"\n{spec['title']}")
-    labels = {"chainrule": "chainrule", "numpy": "numpy (by hand)", "pytorch": "pytorch"}
-    for name, ms in times.items():
+    for name, values in times.items():
+        print(f"  {LABELS[name]:16s} {spread(values)}")
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    for reference, target in spec["targets"].items():
+        if reference not in medians:
+            print(f"  chainrule / {reference}: skipped, torch is not installed ('.[bench]' extra)")
+            continue
+        ratios = [c / r for c, r in zip(times["chainrule"], times[reference])]
+        ratio = statistics.median(ratios)
+        low, _, high = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
+        verdict = "meets" if ratio <= target else "misses"
         print(
-            f"  {labels[name]:16s} {statistics.median(ms):8.3f} ms/step "
-            f"(runs {min(ms):.3f}-{max(ms):.3f})"
+            f"  chainrule / {reference:8s} = {ratio:.2f}  (quartiles {low:.2f}–{high:.2f}, "
+            f"min–max {min(ratios):.2f}–{max(ratios):.2f}; {verdict} the target ≤ {target:.2f})"
         )
-    print(f"  chainrule / numpy   = {_ratio(times['chainrule'], times['numpy'])}")
-    if not HAVE_TORCH:
-        print("  pytorch          skipped: torch is not installed (pip install '.[bench]')")
-        return
-    ratios = [c / p for c, p in zip(times["chainrule"], times["pytorch"])]
-    verdict = "meets" if statistics.median(ratios) <= spec["target"] else "misses"
-    print(
-        f"  chainrule / pytorch = {_ratio(times['chainrule'], times['pytorch'])}  "
-        f"({verdict} the target ≤ {spec['target']:.2f})"
-    )
+    return medians
 
 
-def _ratio(ours: list[float], theirs: list[float]) -> str:
-    """The per-run ratios: median, and the range over the runs."""
-    ratios = sorted(o / t for o, t in zip(ours, theirs))
-    return f"{statistics.median(ratios):.2f} (runs {ratios[0]:.2f}-{ratios[-1]:.2f})"
+def profile(workload: str, steps: int) -> None:
+    """cProfile of chainrule's step: the functions where it spends its own time."""
+    import cProfile
+    import pstats
+
+    step = make_steps(workload, ["chainrule"])["chainrule"]
+    time_block(step, steps)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(steps):
+        step()
+    profiler.disable()
+    print(f"\nchainrule, {WORKLOADS[workload]['title']}: {steps} steps, by own time")
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+
+
+def limit_threads(threads: int) -> str:
+    """Set BLAS and PyTorch to `threads` threads; describe the BLAS in use."""
+    if HAVE_TORCH:
+        import torch
+
+        torch.set_num_threads(threads)
+    if not HAVE_THREADPOOLCTL:
+        return f"{os.environ['OPENBLAS_NUM_THREADS']} BLAS threads (env; no threadpoolctl)"
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    threadpool_limits(threads)
+    blas = [
+        f"{info['internal_api']} {info.get('version')} ({info.get('architecture')}, "
+        f"{info['num_threads']} threads)"
+        for info in threadpool_info()
+        if info["user_api"] == "blas"
+    ]
+    return "; ".join(blas) or "no BLAS found"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer rounds")
-    parser.add_argument("--rounds", type=int, default=None, help="timed rounds per measurement")
-    parser.add_argument("--runs", type=int, default=None, help="interleaved runs (7)")
-    parser.add_argument("--threads", type=int, default=2, help="BLAS/OpenMP threads (2)")
-    parser.add_argument(
-        "--worker", nargs=2, metavar=("WORKLOAD", "FRAMEWORK"), help=argparse.SUPPRESS
-    )
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="7 runs instead of 21")
+    parser.add_argument("--runs", type=int, default=None, help="interleaved runs (21)")
+    parser.add_argument("--per-run", type=int, default=None, help="steps timed per block")
+    parser.add_argument("--threads", type=int, default=2, help="BLAS/PyTorch threads (2)")
+    parser.add_argument("--profile", action="store_true", help="profile chainrule's dense step")
+    parser.add_argument("--workload", choices=list(WORKLOADS), action="append", help="only this")
     args = parser.parse_args()
-    rounds = args.rounds or (3 if args.quick else 10)
-    runs = args.runs or (3 if args.quick else 7)
-    if args.worker:
-        print(median_ms_per_step(*args.worker, rounds))
+    runs = args.runs or (7 if args.quick else 21)
+    if runs < 1:
+        parser.error("--runs must be at least 1")
+    blas = limit_threads(args.threads)
+    if args.profile:
+        profile("mlp", 20)
         return
     versions = f"numpy {np.__version__}"
     if HAVE_TORCH:
         versions += f", torch {importlib.metadata.version('torch')}"
-    print(
-        f"{versions}; {args.threads} threads; {runs} interleaved runs, each the median of "
-        f"{rounds} rounds of one framework in its own process"
-    )
-    for workload in WORKLOADS:
-        report(workload, rounds, runs, args.threads)
+    print(f"{versions}; {blas}; torch threads {args.threads if HAVE_TORCH else '-'}")
+    print(f"median of {runs} interleaved runs (min–max)")
+    for workload in args.workload or list(WORKLOADS):
+        report(workload, runs, args.per_run)
 
 
 if __name__ == "__main__":

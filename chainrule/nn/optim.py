@@ -1,8 +1,10 @@
 """Optimizers (SGD, RMSProp, Adam, AdamW) and learning-rate schedules, with PyTorch's rules.
 
-Every update is written once in plain arithmetic, so it runs unchanged on a Value's float
-data and on a Tensor's ndarray (updated in place). The formulas, operation order and
-defaults follow `torch.optim` so that trajectories agree to rounding error.
+Every update is written once in plain arithmetic, as the change Δθ it makes, so it runs
+unchanged on a Value's float data and on a Tensor's ndarray; `Optimizer.step` then adds Δθ,
+to a Tensor's array in place (as torch.optim: no new parameter array, no copy back). The
+formulas, operation order and defaults follow `torch.optim` so that trajectories agree to
+rounding error.
 """
 
 from __future__ import annotations
@@ -57,20 +59,32 @@ class Optimizer:
         zero_grads(self.params)
 
     def step(self) -> None:
-        """Update every parameter from its gradient; Tensors whose grad is None are skipped."""
+        """Update every parameter from its gradient; Tensors whose grad is None are skipped.
+
+        θ ← θ·shrink + Δθ, a Tensor's data array updated in place (its gradient is only read).
+        """
+        shrink = self._shrink()
         for p, state in zip(self.params, self.state):
             grad = p.grad
             if grad is None:
                 continue
             if hasattr(grad, "requires_grad"):  # after backward(create_graph=True): its number
                 grad = grad.data
-            new = self._update(p.data, grad, state)
+            change = self._update(p.data, grad, state)
             if _is_tensor(p):
-                p.data[...] = new
+                data = p.data
+                if shrink != 1.0:
+                    np.multiply(data, shrink, out=data)
+                np.add(data, change, out=data)
             else:
-                p.data = float(new)
+                p.data = float((p.data * shrink if shrink != 1.0 else p.data) + change)
+
+    def _shrink(self) -> float:
+        """The factor θ is multiplied by before the change is added (AdamW's decay); 1 for none."""
+        return 1.0
 
     def _update(self, param: Any, grad: Any, state: dict[str, Any]) -> Any:
+        """The change Δθ for one parameter, from its value, its gradient and its state."""
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -117,7 +131,7 @@ class SGD(Optimizer):
                 buffer = buffer * self.momentum + (1 - self.dampening) * grad
             state["momentum_buffer"] = buffer
             grad = grad + self.momentum * buffer if self.nesterov else buffer
-        return param + -self.lr * grad
+        return -self.lr * grad
 
 
 class RMSProp(Optimizer):
@@ -163,8 +177,8 @@ class RMSProp(Optimizer):
         if self.momentum > 0:
             buffer = state["momentum_buffer"] * self.momentum + grad / average
             state["momentum_buffer"] = buffer
-            return param + -self.lr * buffer
-        return param + -self.lr * (grad / average)
+            return -self.lr * buffer
+        return -self.lr * (grad / average)
 
 
 RMSprop = RMSProp  # PyTorch's spelling
@@ -198,16 +212,18 @@ class Adam(Optimizer):
         self.betas, self.eps = (beta1, beta2), eps
         self.weight_decay, self.amsgrad = weight_decay, amsgrad
 
+    def _shrink(self) -> float:
+        if self.decoupled_weight_decay and self.weight_decay != 0:
+            return 1 - self.lr * self.weight_decay  # AdamW: shrink θ directly, not through g
+        return 1.0
+
     def _update(self, param: Any, grad: Any, state: dict[str, Any]) -> Any:
         if not state:
             state.update(step=0, exp_avg=_zeros_like(param), exp_avg_sq=_zeros_like(param))
             state["max_exp_avg_sq"] = _zeros_like(param)
         beta1, beta2 = self.betas
-        if self.weight_decay != 0:
-            if self.decoupled_weight_decay:  # AdamW: shrink θ directly, not through g
-                param = param * (1 - self.lr * self.weight_decay)
-            else:
-                grad = grad + self.weight_decay * param
+        if self.weight_decay != 0 and not self.decoupled_weight_decay:
+            grad = grad + self.weight_decay * param  # L2; AdamW shrinks θ instead (`_shrink`)
         exp_avg = state["exp_avg"]
         exp_avg = exp_avg + (1 - beta1) * (grad - exp_avg)  # torch's lerp
         exp_avg_sq = state["exp_avg_sq"] * beta2 + (1 - beta2) * grad * grad
@@ -219,7 +235,7 @@ class Adam(Optimizer):
             exp_avg_sq = _maximum(state["max_exp_avg_sq"], exp_avg_sq)
             state["max_exp_avg_sq"] = exp_avg_sq
         denominator = _sqrt(exp_avg_sq) / bias_correction2_sqrt + self.eps
-        return param + -step_size * (exp_avg / denominator)
+        return -step_size * (exp_avg / denominator)
 
 
 class AdamW(Adam):

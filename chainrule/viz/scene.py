@@ -367,7 +367,8 @@ def _backward_ran(order: list[Node], root: Node) -> bool:
     still 0 was not backpropagated from, even when its operands hold gradients of another
     pass (a gradient ∂L/∂θ1 built with create_graph shares its operands with L's graph).
     """
-    if root.children and grad_number(root.grad) == 0:
+    own = grad_number(root.grad)
+    if root.children and (own is None or (isinstance(own, float) and own == 0)):
         return False
     for node in order:
         if not node.requires_grad:

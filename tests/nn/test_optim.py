@@ -120,8 +120,28 @@ CONFIGURATIONS = [
     (Adam, "Adam", {"lr": 0.05}),
     (Adam, "Adam", {"lr": 0.05, "weight_decay": 0.1, "amsgrad": True}),
     (AdamW, "AdamW", {"lr": 0.05}),
+    (AdamW, "AdamW", {"lr": 0.05, "weight_decay": 0.5}),
     (AdamW, "AdamW", {"lr": 0.05, "betas": (0.8, 0.99), "amsgrad": True}),
 ]
+
+
+@pytest.mark.parametrize("ours, theirs, kwargs", CONFIGURATIONS)
+def test_tensor_update_in_place_equals_the_scalar_update(ours, theirs, kwargs):
+    # the in-place array update is the same arithmetic as the float one, bit for bit, and
+    # leaves the gradient arrays it reads as they were
+    start, a, b = quadratic_problem()
+    tensor = Tensor(start, requires_grad=True)
+    values = [Value(x) for x in start]
+    tensor_optimizer, value_optimizer = ours([tensor], **kwargs), ours(values, **kwargs)
+    for step in range(4):
+        grad = a * (tensor.data - b) + step
+        tensor.grad, kept = grad, grad.copy()
+        for v, g in zip(values, grad.tolist()):
+            v.grad = g
+        tensor_optimizer.step()
+        value_optimizer.step()
+        assert tensor.grad is grad and np.array_equal(grad, kept)
+        assert [x.hex() for x in tensor.data.tolist()] == [v.data.hex() for v in values]
 
 
 @pytest.mark.parametrize("ours, theirs, kwargs", CONFIGURATIONS)

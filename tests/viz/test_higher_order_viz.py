@@ -41,3 +41,16 @@ def test_steps_of_a_gradient_replay_its_backward_pass():
     assert len(frames) >= 3
     assert any("18" in line for frame in frames for line in frame.formulas)
     assert theta1.grad == 0.0  # steps leave the gradients as they were
+
+
+def test_a_tensor_gradient_is_drawn_without_the_first_pass_gradients():
+    from chainrule import Tensor
+
+    x = Tensor([[0.5, -1.0]], requires_grad=True, label="x")
+    w = Tensor([[0.3], [0.8]], requires_grad=True, label="w")
+    loss = ((x @ w).tanh() ** 2).sum()
+    loss.backward(create_graph=True)
+    source = draw(w.grad).source
+    assert "∂L/∂w as a graph" in source
+    assert "not run yet" in source  # L's gradients on the shared nodes are not this graph's
+    assert "^ 1" not in source  # ∂(b²)/∂b is drawn as 2·b

@@ -264,11 +264,14 @@ def _pow_vjp_ops(node: Any, g: Any) -> tuple:
     grad_a = grad_b = None
     with _quiet(divide="ignore", invalid="ignore", over="ignore"):
         if a.requires_grad:
-            exponent = b if b.requires_grad else y
-            # b·a^(b−1), exactly 0 where b = 0, even against an inf or nan from above
-            grad_a = unbroadcast_ops(
-                masked(g * (exponent * a ** (exponent - 1.0)), y != 0), x.shape
-            )
+            # b·a^(b−1) (2·a for a constant 2: the same numbers, a smaller graph), exactly 0
+            # where b = 0, even against an inf or nan from above
+            if not b.requires_grad and (y == 2).all():
+                local = 2.0 * a
+            else:
+                exponent = b if b.requires_grad else y
+                local = exponent * a ** (exponent - 1.0)
+            grad_a = unbroadcast_ops(masked(g * local, y != 0), x.shape)
         if b.requires_grad:
             log_a: Any = a.log() if a.requires_grad else np.log(x)
             # a^b·ln(a), exactly 0 where a = 0 and b ≥ 0
@@ -330,12 +333,29 @@ def _matmul_forward(a: Array, b: Array) -> tuple[Any, None]:
     return a @ b, None
 
 
+def _in_layout_of(w: Array, left: Array, right: Array) -> Array:
+    """left·right, stored column-major when `w` is (PyTorch's gradient layout contract).
+
+    A weight matrix built as a transpose is column-major, its gradient xᵀ·g row-major; an
+    optimizer adding one into the other in place would then read one of them across the
+    grain (20–30× slower than in order for a 784×256 matrix). The product's values are
+    the same either way: only where BLAS writes them changes.
+    """
+    if w.flags.c_contiguous or not w.flags.f_contiguous:
+        return left @ right
+    out = np.empty(w.shape, dtype=np.result_type(left, right), order="F")
+    return np.matmul(left, right, out=out)
+
+
 def _matmul_vjp(node: Any, g: Array) -> tuple:
     a, b = node.children
     x, w = a.data, b.data
     if x.ndim == 2 and w.ndim == 2:
         # out = x·w: ∂L/∂x = g·wᵀ, ∂L/∂w = xᵀ·g
-        return (g @ w.T if a.requires_grad else None, x.T @ g if b.requires_grad else None)
+        return (
+            g @ w.T if a.requires_grad else None,
+            _in_layout_of(w, x.T, g) if b.requires_grad else None,
+        )
     if x.ndim == 1 and w.ndim == 1:  # the dot product: ∂L/∂x = g·w, ∂L/∂w = g·x
         return (g * w if a.requires_grad else None, g * x if b.requires_grad else None)
     # 1-D operands are promoted to matrices (a row for the left, a column for the right),
