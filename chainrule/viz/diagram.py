@@ -15,6 +15,8 @@ from chainrule.viz import render as _render
 SUFFIX_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".gv": "gv", ".dot": "gv"}
 #: The formats, in that order: ``("svg", "png", "pdf", "gv")``.
 FORMATS = tuple(dict.fromkeys(SUFFIX_FORMATS.values()))
+#: How every DOT text that `dot.build` writes begins (its graph is named ``chainrule``).
+_OUR_DOT = b"digraph chainrule {"
 
 
 class Diagram:
@@ -78,7 +80,8 @@ class Diagram:
         """Write the picture to `path`, in the format its suffix names (.svg .png .pdf .gv .dot).
 
         The file is written atomically. Without any renderer, the DOT source is still written
-        next to `path` (with suffix .gv) before the error is raised.
+        next to `path` (with suffix .gv) before the error is raised, unless a file of that
+        name is there that chainrule did not write (it is left as it is, and the error says so).
 
         Args:
             path: the file to write.
@@ -92,7 +95,8 @@ class Diagram:
 
         Raises:
             ValueError: when the format is unknown.
-            RendererNotFound: when no renderer exists (the .gv file has been written).
+            RendererNotFound: when no renderer exists (the .gv file has been written, unless
+                a user's file of that name is in the way).
         """
         target = Path(path)
         chosen = format or SUFFIX_FORMATS.get(target.suffix.lower())
@@ -109,7 +113,13 @@ class Diagram:
         try:
             data = self.pipe(chosen, renderer=renderer, dpi=dpi)
         except _render.RendererNotFound as error:
-            fallback = write_atomic(target.with_suffix(".gv"), self.source)
+            fallback = target.with_suffix(".gv")
+            if not _replaceable(fallback):
+                raise _render.RendererNotFound(
+                    f"{error}; the DOT source was not written: {fallback} is not a file "
+                    "chainrule wrote, so it is left as it is (render to another .gv name)"
+                ) from error
+            write_atomic(fallback, self.source)
             raise _render.RendererNotFound(
                 f"{error}; the DOT source was written to {fallback}"
             ) from error
@@ -125,3 +135,15 @@ class Diagram:
         except Exception:  # noqa: BLE001 - a display hook must never show a traceback
             pass
         return bundle
+
+
+def _replaceable(path: Path) -> bool:
+    """Whether the .gv fallback may go to `path`: nothing is there, or DOT text chainrule wrote."""
+    if not os.path.lexists(path):
+        return True
+    try:
+        with open(path, "rb") as file:
+            head = file.read(len(_OUR_DOT))
+    except OSError:
+        return False
+    return os.path.isfile(path) and head == _OUR_DOT

@@ -19,7 +19,7 @@ from chainrule.viz import routes, style
 from chainrule.viz.chain import chain_rule_lines
 from chainrule.viz.diagram import Diagram
 from chainrule.viz.format import BLANK, format_data, visible
-from chainrule.viz.model import neuron_index, role_text
+from chainrule.viz.model import is_bias, is_weight, neuron_index, role_text
 from chainrule.viz.naming import GraphNames, is_constant
 from chainrule.viz.scene import COLLAPSE_MODES, Edge, Group, Scene
 
@@ -359,11 +359,7 @@ MAX_WEIGHT_ROWS = 4
 def _weight_rows(scene: Scene, group: Group, grads: dict[int, Any] | None) -> list[str]:
     """``w₀ 0.69 · grad −0.03`` per weight of a collapsed neuron, or one summary row."""
     names = scene.names
-    weights = [
-        names.order[m]
-        for m in group.members
-        if not names.order[m].children and ".w." in (names.order[m].label or "")
-    ]
+    weights, _ = scene.neuron_parameters(group)
     values = [scene.grad_value(w) if grads is None else grads.get(names.id(w)) for w in weights]
     if len(weights) <= MAX_WEIGHT_ROWS:
         rows = []
@@ -379,16 +375,14 @@ def _weight_rows(scene: Scene, group: Group, grads: dict[int, Any] | None) -> li
 
 def _bias_row(scene: Scene, group: Group, grads: dict[int, Any] | None) -> list[str]:
     """``b 0.1 · grad −0.03`` for the bias inside a collapsed neuron (∂L/∂b = δ = ∂L/∂z)."""
-    names = scene.names
-    for member in group.members:
-        node = names.order[member]
-        if node.label == f"{group.key}.b":
-            text = f"b {format_data(node.data)}"
-            grad = scene.grad_value(node) if grads is None else grads.get(member)
-            if scene.show_grad and (grads is None or isinstance(grad, float)):
-                text += f" · {style.grad_text(grad)}"
-            return [text]
-    return []
+    _, node = scene.neuron_parameters(group)
+    if node is None:
+        return []
+    text = f"b {format_data(node.data)}"
+    grad = scene.grad_value(node) if grads is None else grads.get(scene.names.id(node))
+    if scene.show_grad and (grads is None or isinstance(grad, float)):
+        text += f" · {style.grad_text(grad)}"
+    return [text]
 
 
 def _layer_parameters(scene: Scene, group: Group) -> tuple[list[Any], list[Any]]:
@@ -396,12 +390,12 @@ def _layer_parameters(scene: Scene, group: Group) -> tuple[list[Any], list[Any]]
     weights, biases = [], []
     for member in group.members:
         node = scene.names.order[member]
-        if node.children or node.label is None:
+        if node.children:
             continue
-        if node.label.endswith(".b"):
-            biases.append(node)
-        elif ".w." in node.label:
+        if is_weight(node):
             weights.append(node)
+        elif is_bias(node):
+            biases.append(node)
     return weights, biases
 
 

@@ -128,7 +128,7 @@ class ModelLayout:
             if node.op == "*" and weights:
                 self._weights[i] = weights[0]
                 roles[i] = subscript(f"p{weights[0]}")
-            elif node.op == "+" and any(_is_bias(child, place.neuron) for child in node.children):
+            elif node.op == "+" and any(is_bias(child, place.neuron) for child in node.children):
                 roles[i] = "z"
             elif node.op == "+" and weights:
                 roles[i] = subscript(f"s{max(weights)}")
@@ -152,9 +152,28 @@ def neuron_index(neuron: str) -> int:
     return name.neuron_index
 
 
-def _is_bias(node: Node, neuron: str) -> bool:
+def is_bias(node: Node, neuron: str | None = None) -> bool:
+    """Whether `node` is the bias (``layers.L.neurons.N.b``) of `neuron`, or any bias when
+    `neuron` is None, by nn's names."""
     name = parse_name(node.label)
-    return name is not None and name.parameter == "b" and name.neuron == neuron
+    if name is None or name.parameter != "b":
+        return False
+    return neuron is None or name.neuron == neuron
+
+
+def is_weight(node: Node, neuron: str | None = None) -> bool:
+    """Whether `node` is a weight (``layers.L.neurons.N.w.I``) of `neuron`, or of any neuron
+    when `neuron` is None, by nn's names.
+
+    >>> from chainrule import Value
+    >>> w = Value(0.5, label="layers.0.neurons.1.w.2")
+    >>> is_weight(w), is_weight(w, "layers.0.neurons.1"), is_weight(w, "layers.0.neurons.10")
+    (True, True, False)
+    """
+    name = parse_name(node.label)
+    if name is None or name.weight_index is None:
+        return False
+    return neuron is None or name.neuron == neuron
 
 
 def role_text(short: str) -> str | None:

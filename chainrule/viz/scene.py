@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from chainrule.engine.node import Node
 from chainrule.engine.ops import op_info
 from chainrule.viz.format import format_constant, format_data
-from chainrule.viz.model import Place, neuron_index
+from chainrule.viz.model import Place, is_bias, is_weight, neuron_index
 from chainrule.viz.naming import GraphNames, is_constant
 
 COLLAPSE_MODES = (None, "neuron", "layer")
@@ -144,15 +144,19 @@ class Scene:
             parts.append(format_data(local))
         return " = ".join(dict.fromkeys(parts))  # drop a repeated part, keep the order
 
+    def neuron_parameters(self, group: Group) -> tuple[list[Node], Node | None]:
+        """A collapsed neuron's weights (in creation order) and its bias, read by nn's names."""
+        members = [self.names.order[m] for m in group.members]
+        weights = [m for m in members if not m.children and is_weight(m, group.key)]
+        return weights, next((m for m in members if is_bias(m, group.key)), None)
+
     def weight_of(self, product: Node, group: Group) -> tuple[int, int] | None:
         """For a product w·x inside a collapsed neuron: (index of w, index of x)."""
         if product.op != "*" or len(product.children) != 2 or group.kind != "neuron":
             return None
-        prefix = f"{group.key}.w."
         names = self.names
         for weight, other in (product.children, product.children[::-1]):
-            label = weight.label or ""
-            if label.startswith(prefix) and not weight.children:
+            if not weight.children and is_weight(weight, group.key):
                 if names.id(other) not in self.collapsed or self.rep(other) != group.output:
                     return names.id(weight), names.id(other)
         return None

@@ -311,14 +311,7 @@ def neuron_lines(scene: Scene, group: Group, grads: Mapping[int, Any]) -> list[s
     names = scene.names
     output = names.order[group.output]
     upstream = grads.get(group.output)
-    weights = [
-        names.order[m]
-        for m in group.members
-        if not names.order[m].children and ".w." in (names.order[m].label or "")
-    ]
-    bias = next(
-        (names.order[m] for m in group.members if names.order[m].label == f"{group.key}.b"), None
-    )
+    weights, bias = scene.neuron_parameters(group)
     delta = grads.get(names.id(bias)) if bias is not None else None
     lines = []
     if output.op not in ("+", "") and isinstance(upstream, float) and isinstance(delta, float):

@@ -10,6 +10,7 @@ from chainrule.engine.node import Node
 from chainrule.viz.chain import chain_rule_lines
 from chainrule.viz.dot import find_node
 from chainrule.viz.format import format_data
+from chainrule.viz.model import is_weight
 from chainrule.viz.naming import CONSTANT, GraphNames, is_constant
 from chainrule.viz.steps import replay
 
@@ -117,7 +118,7 @@ def _model_legend(names: GraphNames) -> list[str]:
     ]
     if not examples:
         return []
-    weights = [node for node in examples if ".w." in (node.label or "")]
+    weights = [node for node in examples if is_weight(node)]
     example = (weights or examples)[-1]
     return [
         f"Model values are named role[layer.neuron]: {names.name(example)} is {example.label};",

@@ -170,3 +170,20 @@ def test_render_module_is_the_only_one_that_spawns():
         if "subprocess" in path.read_text(encoding="utf-8") and path.name != "render.py"
     ]
     assert spawning == []
+
+
+def test_no_renderer_never_replaces_a_users_gv_file(diagram, tmp_path, no_renderer):
+    mine = tmp_path / "g.gv"
+    mine.write_text("digraph mine { a -> b }\n", encoding="utf-8")
+    with pytest.raises(RendererNotFound, match="not written: .*g.gv is not a file chainrule wrote"):
+        diagram.render(tmp_path / "g.png")
+    assert mine.read_text(encoding="utf-8") == "digraph mine { a -> b }\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["g.gv"]  # and no picture either
+
+
+def test_no_renderer_replaces_its_own_earlier_gv_file(diagram, tmp_path, no_renderer):
+    earlier = tmp_path / "g.gv"
+    earlier.write_text("digraph chainrule {\n\tstale\n}\n", encoding="utf-8")
+    with pytest.raises(RendererNotFound, match="written to"):
+        diagram.render(tmp_path / "g.svg")
+    assert earlier.read_text(encoding="utf-8") == diagram.source
