@@ -32,6 +32,7 @@ bench: venv
 	$(BIN)/python benchmarks/train_moons.py
 	$(BIN)/python benchmarks/batched.py
 	$(BIN)/python benchmarks/gpt.py
+	$(BIN)/python benchmarks/hessian.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
