@@ -127,3 +127,23 @@ def test_tensor_backward_at_domain_edges_gives_ieee_values_without_numpy_warning
         warnings.simplefilter("error")
         y.backward(np.full_like(y.data, upstream))
     assert t.grad.shape == (len(EDGE_POINTS),)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_zero_where_is_numpy_where_bit_for_bit(dtype):
+    # relu's backward zeroes g by bit masking (fast in float32); the bits must be np.where's:
+    # +0 where stopped (never −0 or nan), g itself (nan, inf, −0 included) elsewhere
+    from chainrule.engine.ops.stop import zero_where
+
+    rng = np.random.default_rng(0)
+    g = rng.normal(size=(7, 9)).astype(dtype)
+    g.flat[:6] = [np.nan, np.inf, -np.inf, -0.0, 0.0, -1.0]
+    g.flat[6:12] = [np.nan, np.inf, -np.inf, -0.0, 0.0, -1.0]
+    mask = rng.random((7, 9)) < 0.5
+    mask.flat[:6], mask.flat[6:12] = True, False
+    for where in (mask, mask[:, ::-1].copy(), np.asfortranarray(mask)):
+        expected = np.where(where, 0.0, g).astype(dtype)
+        got = zero_where(g, where)
+        assert got.dtype == dtype and got.shape == g.shape
+        assert got.tobytes() == expected.tobytes()
+    assert zero_where(g.T, mask.T).tobytes() == np.where(mask.T, 0.0, g.T).astype(dtype).tobytes()

@@ -15,7 +15,7 @@ import numpy as np
 from chainrule.engine.ops.elementwise import masked
 from chainrule.engine.ops.record import CALL, Op, constant_locals
 from chainrule.engine.ops.special import erfc
-from chainrule.engine.ops.stop import stop_at_zero
+from chainrule.engine.ops.stop import stop_at_zero, zero_where
 
 Array = np.ndarray
 _SQRT2 = math.sqrt(2.0)
@@ -35,7 +35,7 @@ def _relu_forward(a: Array) -> tuple[Any, None]:
 
 def _relu_vjp(node: Any, g: Array) -> tuple:
     # 0 where a ≤ 0, even for a nan or inf g (a zero local derivative stops it), else g
-    return (np.where(node.data <= 0, 0.0, g),)
+    return (zero_where(g, node.data <= 0),)
 
 
 def _relu_vjp_ops(node: Any, g: Any) -> tuple:
