@@ -17,6 +17,7 @@ from operator import attrgetter
 from typing import Any, NamedTuple
 
 from chainrule.engine.backward import BackwardStep, Contribution, backward_steps
+from chainrule.engine.mode import count_nodes_with
 
 __all__ = [
     "topological_order",
@@ -31,6 +32,7 @@ __all__ = [
 
 #: Every graph node (Value or Tensor) takes its `_serial` from this one counter at creation.
 next_serial = itertools.count().__next__
+count_nodes_with(next_serial)  # the collector pause watches graphs grow by it
 
 _by_creation = attrgetter("_serial")
 

@@ -2,7 +2,7 @@
 
 `Value` and `Tensor` read `MODE.plain` once per op: it is true while no thread has left the
 default mode (recording on, anomaly detection off) and the collector's recording pause is
-engaged (below), so the common case costs one slot read. When it is false, an op takes the
+not armed (below), so the common case costs one slot read. When it is false, an op takes the
 slow path, which reads the calling thread's own modes (`MODE.grad_enabled`, `MODE.anomaly`)
 and tells `recording` about the node. `plain` is deliberately not thread-local itself: a
 `threading.local` attribute costs several slot reads, and this check runs once per op.
@@ -37,8 +37,8 @@ class _Mode:
     __slots__ = ("plain", "_thread", "_changed", "_lock")
 
     def __init__(self) -> None:
-        # no thread is in no_grad or detect_anomaly, and the recording pause is engaged
-        self.plain = False
+        # no thread is in no_grad or detect_anomaly, and the collector pause is not armed
+        self.plain = True
         self._thread = _ThreadModes()
         self._changed = 0  # how many threads are out of the default mode
         self._lock = threading.Lock()
@@ -77,8 +77,8 @@ class _Mode:
                 self.refresh()
 
     def refresh(self) -> None:
-        """Recompute `plain` (under `_lock`): the default mode everywhere, pause engaged."""
-        self.plain = self._changed == 0 and _GraphPause.engaged
+        """Recompute `plain` (under `_lock`): the default mode everywhere, pause not armed."""
+        self.plain = self._changed == 0 and not _GraphPause.armed
 
 
 MODE = _Mode()
@@ -269,9 +269,38 @@ class _GraphPause:
     """The collector pause that a growing graph holds until its backward pass (`recording`)."""
 
     engaged = False
-    after = -1  # the creation serial from which recording engages; -1: set at the next op
+    armed = False  # a collection saw a graph growing: the next recorded op engages the pause
+    last_serial = 0  # the creation serial at the last collection (or pause's end)
     token: object = None  # the current engagement, which its finalizer must still match
     finalizer: Any = None  # releases the pause if the node that engaged it is freed
+    # the creation counter of graph nodes; chainrule.engine.graph, which owns it, sets it here
+    next_serial: Callable[[], int] = staticmethod(lambda: 0)  # type: ignore[assignment]
+
+
+def _on_collection(phase: str, info: dict[str, int]) -> None:
+    """A `gc.callbacks` hook: at a collection, arm the pause if a graph is being recorded.
+
+    A graph is being recorded when this thread records and Values or Tensors made up at least
+    half of the objects created since the last collection. Arming only routes the next op
+    through the slow path, which engages the pause (`recording`) on that op's node.
+    """
+    pause = _GraphPause
+    if phase != "start" or pause.engaged or pause.armed:
+        return
+    serial = pause.next_serial()
+    grown, pause.last_serial = serial - pause.last_serial, serial
+    if grown >= gc.get_threshold()[0] // 2 and MODE.grad_enabled:
+        with MODE._lock:
+            pause.armed = True
+            MODE.refresh()
+
+
+gc.callbacks.append(_on_collection)
+
+
+def count_nodes_with(next_serial: Callable[[], int]) -> None:
+    """Give the pause the creation counter of graph nodes (chainrule.engine.graph owns it)."""
+    _GraphPause.next_serial = staticmethod(next_serial)  # type: ignore[assignment]
 
 
 def recording(node: Any) -> None:
@@ -281,35 +310,37 @@ def recording(node: Any) -> None:
     promotes what survives; a graph being recorded survives every collection until its
     backward pass, so the collector rescans it again and again: in a training step of a
     hundred thousand nodes, most of the step's time. The graph has no reference cycles, so
-    those scans never free anything. Once a graph has grown past the collector's first
-    threshold (smaller graphs never trigger a collection and change nothing), recording
-    pauses the collector, and the pause ends when a backward pass ends (`graph_done`) or
-    when the node that engaged it is freed, whichever comes first: after `backward()` the
-    collector is as the user had it, in a loop written by hand as in `fit`. The pause holds
-    off no cleanup that reference counting does; `gc.collect()` still runs when called.
+    those scans never free anything. When a collection finds a graph growing
+    (`_on_collection`; small graphs, which trigger no collection, change nothing), the next
+    recorded op pauses the collector, and the pause ends when a backward pass ends
+    (`graph_done`) or when the node that engaged it is freed, whichever comes first: after
+    `backward()` the collector is as the user had it, in a loop written by hand as in `fit`.
+    The pause holds off no cleanup that reference counting does; `gc.collect()` still runs
+    when called. The ops' fast path is untouched: only the one op after arming is slow.
     """
     pause = _GraphPause
-    if pause.engaged:
-        return
-    if pause.after < 0:
-        pause.after = node._serial + gc.get_threshold()[0]
-        return
-    if node._serial < pause.after:
+    if not pause.armed:
         return
     with _CollectorPause.lock:
-        if pause.engaged:
+        if pause.engaged or not pause.armed:
             return
         _hold()
         pause.engaged = True
         pause.token = token = object()
+        with MODE._lock:
+            pause.armed = False
+            MODE.refresh()
     pause.finalizer = weakref.finalize(node, _release, token)
-    with MODE._lock:
-        MODE.refresh()
 
 
 def graph_done() -> None:
-    """End the recording pause, if engaged (called when a backward pass ends)."""
+    """End the recording pause, if engaged or armed (called when a backward pass ends)."""
     pause = _GraphPause
+    pause.last_serial = pause.next_serial()
+    if pause.armed:
+        with MODE._lock:
+            pause.armed = False
+            MODE.refresh()
     if pause.engaged:
         _release(pause.token)
 
@@ -321,10 +352,7 @@ def _release(token: object) -> None:
             return  # a finalizer of an engagement that backward already ended
         pause.engaged = False
         pause.token = None
-        pause.after = -1
         finalizer, pause.finalizer = pause.finalizer, None
-        with MODE._lock:
-            MODE.refresh()
         _unhold()
     if finalizer is not None:
         finalizer.detach()
