@@ -21,8 +21,10 @@ def load_scalar(path: str) -> Any:
     """
     try:
         model: Any = nn.load(path)
-    except (OSError, ValueError) as error:
+    except OSError as error:
         raise failure(error, f"cannot load {path}") from None
+    except ValueError as error:  # its message begins with the file's name
+        raise click.ClickException(one_line(f"cannot load {error}")) from None
     if not getattr(model, "batched", False):
         return model
     sizes = " → ".join(str(n) for n in [model.nin, *model.nouts])
@@ -32,6 +34,11 @@ def load_scalar(path: str) -> Any:
             needed, f"the graph of an MLP {sizes}", "draw a smaller model (train with --hidden)"
         )
     return model.to_scalar()
+
+
+def _outputs(outputs: list[Any]) -> str:
+    count = len(outputs)
+    return f"the model has {count} output" + ("" if count == 1 else "s")
 
 
 def forward_backward(
@@ -54,11 +61,16 @@ def forward_backward(
         out = model(sample)
     outputs = out if isinstance(out, list) else [out]
     if index >= len(outputs):
-        raise click.UsageError(f"--output-index {index}: the model has {len(outputs)} outputs")
+        raise click.UsageError(f"--output-index {index}: {_outputs(outputs)}")
     root = outputs[index]
     if target is not None:
         name = loss or "mse"
         if name == "cross_entropy":
+            if len(outputs) < 2:
+                raise click.UsageError(
+                    "--loss cross_entropy needs a model with a score per class; "
+                    + _outputs(outputs)
+                )
             if not float(target).is_integer() or not 0 <= target < len(outputs):
                 raise click.UsageError(
                     f"--target: cross_entropy takes a class from 0 to {len(outputs) - 1}, "

@@ -184,7 +184,12 @@ def test_graph_of_a_model_with_several_outputs(run, workdir):
         (["--input", "0.5"], 2, ["takes 2 numbers, got 1"]),
         (["--input", "0.5,x"], 2, ["--input", "'x'"]),
         (["--input", "0.5,inf"], 2, ["finite"]),
-        (["--input", "1,2", "--output-index", "1"], 2, ["1 outputs"]),
+        (["--input", "1,2", "--output-index", "1"], 2, ["the model has 1 output"]),
+        (
+            ["--input", "1,2", "--target", "0", "--loss", "cross_entropy"],
+            2,
+            ["cross_entropy needs a model with a score per class; the model has 1 output"],
+        ),
         (["--input", "1,2", "--collapse", "layers"], 2, ["--collapse", "layers"]),
         (["--input", "1,2", "--loss", "mse"], 2, ["--loss needs --target"]),
         (["--input", "1,2", "--highlight", "w"], 2, ["--highlight", "no parameter 'w'"]),
@@ -209,7 +214,8 @@ def test_graph_usage_errors(run, user_error, workdir, model_file, arguments, sta
 def test_graph_bad_model_files_fail(run, user_error, workdir, content, fragment):
     if content is not None:
         (workdir / "m.json").write_text(content)
-    user_error(run("graph", "m.json", "--input", "1,2"), 1, "cannot load m.json", fragment)
+    line = user_error(run("graph", "m.json", "--input", "1,2"), 1, "cannot load m.json", fragment)
+    assert line.count("m.json") == 1, line  # the file is named once
     assert not (workdir / "graph.svg").exists()
 
 
