@@ -271,7 +271,7 @@ def gradcheck(
     """
     if eps == 0:
         raise click.UsageError("--eps must be positive")
-    _, leaves = expression(expr, pairs)
+    root, leaves = expression(expr, pairs)
     text, _ = expression_values(expr, pairs)
     # f rebuilds EXPR on the same leaf Values, so gradcheck can shift them one at a time.
     rows = gradcheck_report(
@@ -284,7 +284,9 @@ def gradcheck(
     click.echo(gradient_table(rows))
     bad = [str(row.label) for row in rows if not row.ok]
     if bad:
-        raise click.ClickException(f"gradient mismatch for {', '.join(bad)}")
+        value = float(root.data)
+        why = "" if math.isfinite(value) else f": the expression is {value} at these values"
+        raise click.ClickException(f"gradient mismatch for {', '.join(bad)}{why}")
 
 
 @click.command(

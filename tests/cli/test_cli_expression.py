@@ -248,8 +248,13 @@ def test_gradcheck_of_an_infinite_result_is_a_mismatch_without_warnings(run, use
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a NumPy warning would reach the user's terminal
         result = run("gradcheck", "exp(x)", "--set", "x=1000")
-    user_error(result, 1, "mismatch for x")
+    user_error(result, 1, "mismatch for x: the expression is inf at these values")
     assert result.stdout.splitlines()[1].split() == ["x", "inf", "nan", "MISMATCH"]
+
+
+def test_gradcheck_outside_the_domain_says_the_value_is_nan(run, user_error):
+    result = run("gradcheck", "sqrt(x)", "--set", "x=-1")
+    user_error(result, 1, "mismatch for x: the expression is nan at these values")
 
 
 def test_several_missing_values_are_all_named(run, user_error):
