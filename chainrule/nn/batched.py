@@ -81,13 +81,16 @@ def _initial_weights(nin: int, nout: int, activation: str, init: str, seed: Any)
     """U(−bound, bound) weights drawn in the order the scalar `Layer` draws them.
 
     The scalar layer makes its neurons one after the other, each drawing its `nin` weights
-    from one shared generator; neuron j's weights become column j here.
+    from one shared generator; neuron j's weights become column j here. The matrix is stored
+    row-major, as hand-written NumPy and PyTorch store theirs: a transpose left column-major
+    made every step's ``x @ w`` and its weight gradient read across the grain (a dense
+    784-256-256-10 step took 3.0 ms instead of 2.6).
     """
     per_neuron = "linear" if activation in LAYER_ACTIVATIONS else activation
     bound = scalar._bound(init, per_neuron, nin, nout)
     uniform = scalar._generator(seed).uniform
     columns = [[uniform(-bound, bound) for _ in range(nin)] for _ in range(nout)]
-    return np.array(columns, dtype=np.float64).T
+    return np.ascontiguousarray(np.array(columns, dtype=np.float64).T)
 
 
 def _as_input(x: Any, like: Tensor) -> Tensor:

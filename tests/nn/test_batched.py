@@ -147,6 +147,20 @@ def test_a_weight_gradient_has_the_weight_layout_and_the_values_of_x_transposed_
     assert layer.w.grad.strides == layer.w.data.strides
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_new_layers_store_their_weights_row_major_as_numpy_and_pytorch(dtype):
+    # a column-major weight made every x @ w and its gradient read across the grain
+    model = batched.MLP(784, [256, 10], seed=0, dtype=dtype)
+    assert all(layer.w.data.flags.c_contiguous for layer in model.layers)
+    scalar_model = MLP(3, [4, 2], seed=1)
+    twin = batched.MLP.from_scalar(scalar_model)
+    assert all(layer.w.data.flags.c_contiguous for layer in twin.layers)
+    # the values are the scalar model's, neuron j's weights in column j
+    assert twin.layers[0].w.data[:, 2].tolist() == [
+        w.data for w in scalar_model.layers[0].neurons[2].w
+    ]
+
+
 def test_save_and_load_a_batched_model(tmp_path):
     model = batched.MLP(2, [4, 1], "tanh", seed=3)
     save(model, tmp_path / "model.json")
