@@ -182,11 +182,17 @@ def _steps(order: list[Any]) -> Iterator[BackwardStep]:
                     continue
                 amount = local * g
                 if check and not math.isfinite(amount) and math.isfinite(g):
-                    name = node.label or f"the output of {node.op}"
-                    raise FloatingPointError(
-                        f"backward: the local gradient of {node.op} at {name} gave a "
-                        f"non-finite contribution ({local!r} · {g!r})"
-                    )
+                    raise anomaly(node, f"({local!r} · {g!r})")
                 child.grad += amount
                 contributions.append(Contribution(child, local, amount))
         yield BackwardStep(node, g, tuple(contributions))
+
+
+def anomaly(node: Any, contribution: str) -> FloatingPointError:
+    """The error `detect_anomaly` raises when an edge sends a non-finite gradient down from a
+    finite one, naming the node and its op (every backward pass, first and higher order)."""
+    name = node.label or f"the output of {node.op}"
+    return FloatingPointError(
+        f"backward: the local gradient of {node.op} at {name} gave a "
+        f"non-finite contribution {contribution}"
+    )

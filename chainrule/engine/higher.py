@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.backward import backward_lock
+from chainrule.engine.backward import anomaly, backward_lock
 from chainrule.engine.graph import next_serial
 from chainrule.engine.mode import MODE, graph_done, no_grad
 from chainrule.engine.ops import OPS
@@ -137,11 +137,7 @@ def gradients(roots: Sequence[Any], seeds: Sequence[Any]) -> tuple[dict[Any, Any
             if amount is None or not child.requires_grad:
                 continue
             if check and not _all_finite(amount) and _all_finite(g):
-                name = node.label or f"the output of {node.op}"
-                raise FloatingPointError(
-                    f"backward: the local gradient of {node.op} at {name} gave a "
-                    "non-finite contribution from a finite one"
-                )
+                raise anomaly(node, "from a finite one")
             previous = grads.get(child)
             grads[child] = _folded(amount if previous is None else previous + amount)
     return grads, {*nodes, *leaves}
@@ -164,11 +160,7 @@ def _float_gradients(roots: Sequence[Any], seeds: Sequence[Any]) -> tuple[dict, 
                 continue  # a zero local derivative stops a nan or inf from above
             amount = local * g
             if check and not math.isfinite(amount) and math.isfinite(g):
-                name = node.label or f"the output of {node.op}"
-                raise FloatingPointError(
-                    f"backward: the local gradient of {node.op} at {name} gave a "
-                    f"non-finite contribution ({local!r} · {g!r})"
-                )
+                raise anomaly(node, f"({local!r} · {g!r})")
             previous = grads.get(child)
             grads[child] = amount if previous is None else previous + amount
     return grads, {*nodes, *leaves}
