@@ -117,7 +117,7 @@ def plot_double_well(axis) -> list[str]:
             f"double well from θ0 = {start:+g}: Newton θ = {newton[-1]:+.4f} in {steps} steps"
             f" ({kind}); gradient descent (lr 0.01) θ = {descent[-1]:+.4f} after 100 steps"
         )
-    axis.set_ylim(-6, 9)
+    axis.set_ylim(-6, 12)  # headroom: the legend sits above the paths
     axis.set_xlabel("θ")
     axis.set_ylabel("f(θ)")
     axis.set_title(
