@@ -272,14 +272,17 @@ def grad(
         if not x.requires_grad:
             raise ValueError(f"grad(): input {i} ({_name(x, 'unnamed')}) does not require grad")
     start = next_serial()
-    if create_graph and MODE.grad_enabled:
-        grads, reached = gradients(outputs, seeds)
-    elif not _is_array(outputs[0]):
-        numbers, reached = _float_gradients(outputs, seeds)
-        grads = {x: _constant_like(x, numbers[x]) for x in inputs if x in numbers}
-    else:
-        with no_grad():
+    try:
+        if create_graph and MODE.grad_enabled:
             grads, reached = gradients(outputs, seeds)
+        elif not _is_array(outputs[0]):
+            numbers, reached = _float_gradients(outputs, seeds)
+            grads = {x: _constant_like(x, numbers[x]) for x in inputs if x in numbers}
+        else:
+            with no_grad():
+                grads, reached = gradients(outputs, seeds)
+    finally:
+        graph_done()  # a backward pass ended: the collector is as the user had it
     result: list[Any] = []
     for i, x in enumerate(inputs):
         if x not in reached:

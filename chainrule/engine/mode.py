@@ -265,6 +265,13 @@ def collector_paused() -> Iterator[None]:
         _unhold()
 
 
+#: The longest a recording pause lasts (seconds). A graph that is kept but never
+#: backpropagated (predictions kept without no_grad(), a traceback holding a forward's frames)
+#: would otherwise keep the collector off; past this, it runs again, and a graph still growing
+#: pauses it anew at the next collection.
+PAUSE_LIMIT = 1.0
+
+
 class _GraphPause:
     """The collector pause that a growing graph holds until its backward pass (`recording`)."""
 
@@ -273,6 +280,7 @@ class _GraphPause:
     last_serial = 0  # the creation serial at the last collection (or pause's end)
     token: object = None  # the current engagement, which its finalizer must still match
     finalizer: Any = None  # releases the pause if the node that engaged it is freed
+    timer: Any = None  # releases the pause after `PAUSE_LIMIT` seconds, whatever happens
     # the creation counter of graph nodes; chainrule.engine.graph, which owns it, sets it here
     next_serial: Callable[[], int] = staticmethod(lambda: 0)  # type: ignore[assignment]
 
@@ -290,9 +298,11 @@ def _on_collection(phase: str, info: dict[str, int]) -> None:
     serial = pause.next_serial()
     grown, pause.last_serial = serial - pause.last_serial, serial
     if grown >= gc.get_threshold()[0] // 2 and MODE.grad_enabled:
-        with MODE._lock:
-            pause.armed = True
-            MODE.refresh()
+        # No lock here: from Python 3.12 a collection may start inside a block that holds
+        # MODE._lock in this very thread. Arming and leaving the fast path are single stores,
+        # and a lost race only delays the pause to the next collection.
+        pause.armed = True
+        MODE.plain = False
 
 
 gc.callbacks.append(_on_collection)
@@ -331,6 +341,10 @@ def recording(node: Any) -> None:
             pause.armed = False
             MODE.refresh()
     pause.finalizer = weakref.finalize(node, _release, token)
+    timer = threading.Timer(PAUSE_LIMIT, _time_out, (token,))
+    timer.daemon = True
+    pause.timer = timer
+    timer.start()
 
 
 def graph_done() -> None:
@@ -353,6 +367,15 @@ def _release(token: object) -> None:
         pause.engaged = False
         pause.token = None
         finalizer, pause.finalizer = pause.finalizer, None
+        timer, pause.timer = pause.timer, None
         _unhold()
     if finalizer is not None:
         finalizer.detach()
+    if timer is not None:
+        timer.cancel()
+
+
+def _time_out(token: object) -> None:
+    """End a recording pause that outlived `PAUSE_LIMIT`; growth since re-arms it later."""
+    _GraphPause.last_serial = _GraphPause.next_serial()
+    _release(token)

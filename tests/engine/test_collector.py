@@ -119,3 +119,57 @@ def test_gc_collect_still_runs_during_the_pause():
     del a
     assert gc.collect() >= 1
     y.backward()
+
+
+def test_grad_ends_the_pause_as_backward_does():
+    # chainrule.grad is a backward pass too: a loop driven by it must not keep the collector off
+    from chainrule import grad
+
+    x = Value(0.1)
+    y = chain(x, BIG)
+    assert not gc.isenabled()
+    (g,) = grad(y, [x])
+    assert gc.isenabled()
+    z = chain(x, BIG)
+    (g,) = grad(z, [x], create_graph=True)
+    assert gc.isenabled()
+
+
+def test_a_graph_kept_without_backward_pauses_the_collector_only_for_a_while(monkeypatch):
+    # predictions kept with their graphs (no no_grad()), or a traceback holding a forward's
+    # frames, would otherwise keep the collector off for as long as they live
+    import time
+
+    from chainrule.engine import mode
+
+    monkeypatch.setattr(mode, "PAUSE_LIMIT", 0.05)
+    kept = chain(Value(0.1), BIG)
+    assert not gc.isenabled()
+    deadline = time.monotonic() + 10
+    while not gc.isenabled() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert gc.isenabled()
+    assert kept.data > 0  # the graph is still alive: the limit ended the pause
+
+
+def test_the_collection_hook_takes_no_lock_the_thread_may_hold():
+    # from Python 3.12 a collection can start inside `with MODE._lock:` in the same thread;
+    # a hook that took that (non-re-entrant) lock would hang the process
+    import threading
+
+    from chainrule.engine import mode
+
+    chain(Value(0.1), 10)  # nodes created since the last collection
+    mode._GraphPause.last_serial = 0
+    done = threading.Event()
+
+    def collect_while_holding_the_lock() -> None:
+        with mode.MODE._lock:
+            mode._on_collection("start", {"generation": 0})
+        done.set()
+
+    worker = threading.Thread(target=collect_while_holding_the_lock, daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    assert done.is_set()
+    assert mode._GraphPause.armed and not mode.MODE.plain  # armed all the same
