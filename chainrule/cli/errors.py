@@ -149,7 +149,8 @@ class FiniteFloat(click.ParamType):
         except (TypeError, ValueError):
             self.fail(f"{value!r} is not a number", param, ctx)
         if not math.isfinite(number) or number < self.minimum:
-            self.fail(f"{value!r} is not a finite number ≥ {self.minimum:g}", param, ctx)
+            bound = f" ≥ {self.minimum:g}" if math.isfinite(self.minimum) else ""
+            self.fail(f"{value!r} is not a finite number{bound}", param, ctx)
         return number
 
 

@@ -44,6 +44,11 @@ def test_unknown_command(run, user_error):
     user_error(run("draw"), 2, "draw")
 
 
+def test_an_unbounded_number_option_refuses_inf_without_naming_a_bound(run, user_error):
+    line = user_error(run("graph", "m.json", "--input", "1", "--target", "inf"), 2, "--target")
+    assert "finite number" in line and "-inf" not in line
+
+
 def _environment() -> dict[str, str]:
     return {key: value for key, value in os.environ.items() if key != DEBUG_VARIABLE}
 
