@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.ops.elementwise import masked
-from chainrule.engine.ops.record import CALL, Op, constant_locals
+from chainrule.engine.ops.record import CALL, Op, constant_locals, elementwise_vjp_ops
 from chainrule.engine.ops.special import erfc
 from chainrule.engine.ops.stop import stop_at_zero, zero_where
 
@@ -145,10 +145,6 @@ def _sigmoid_local_ops(node: Any) -> tuple:
     return (node * (1.0 - node),)  # σ(1 − σ), with σ the node itself
 
 
-def _sigmoid_vjp_ops(node: Any, g: Any) -> tuple:
-    return (g * (node * (1.0 - node)),)
-
-
 SIGMOID = Op(
     name="sigmoid",
     symbol="σ",
@@ -160,7 +156,7 @@ SIGMOID = Op(
     vjp=_sigmoid_vjp,
     parser="call",
     local_ops=_sigmoid_local_ops,
-    vjp_ops=_sigmoid_vjp_ops,
+    vjp_ops=elementwise_vjp_ops(_sigmoid_local_ops),
 )
 
 
@@ -183,10 +179,6 @@ def _tanh_local_ops(node: Any) -> tuple:
     return (1.0 - node * node,)  # 1 − tanh², with tanh the node itself
 
 
-def _tanh_vjp_ops(node: Any, g: Any) -> tuple:
-    return (g * (1.0 - node * node),)
-
-
 TANH = Op(
     name="tanh",
     symbol="tanh",
@@ -198,7 +190,7 @@ TANH = Op(
     vjp=_tanh_vjp,
     parser="call",
     local_ops=_tanh_local_ops,
-    vjp_ops=_tanh_vjp_ops,
+    vjp_ops=elementwise_vjp_ops(_tanh_local_ops),
 )
 
 
@@ -291,10 +283,6 @@ def _softplus_local_ops(node: Any) -> tuple:
     return (node.children[0].sigmoid(),)  # d softplus(a)/da = σ(a)
 
 
-def _softplus_vjp_ops(node: Any, g: Any) -> tuple:
-    return (g * node.children[0].sigmoid(),)
-
-
 SOFTPLUS = Op(
     name="softplus",
     symbol="softplus",
@@ -306,7 +294,7 @@ SOFTPLUS = Op(
     vjp=_softplus_vjp,
     parser="call",
     local_ops=_softplus_local_ops,
-    vjp_ops=_softplus_vjp_ops,
+    vjp_ops=elementwise_vjp_ops(_softplus_local_ops),
 )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.ieee import div
-from chainrule.engine.ops.record import CALL, Op, constant_locals
+from chainrule.engine.ops.record import CALL, Op, constant_locals, elementwise_vjp_ops
 from chainrule.engine.ops.stop import stop_at_zero
 
 Array = np.ndarray
@@ -81,10 +81,6 @@ def _exp_local_ops(node: Any) -> tuple:
     return (node,)  # d(e^a)/da = e^a, the node itself
 
 
-def _exp_vjp_ops(node: Any, g: Any) -> tuple:
-    return (g * node,)
-
-
 EXP = Op(
     name="exp",
     symbol="exp",
@@ -96,7 +92,7 @@ EXP = Op(
     vjp=_exp_vjp,
     parser="call",
     local_ops=_exp_local_ops,
-    vjp_ops=_exp_vjp_ops,
+    vjp_ops=elementwise_vjp_ops(_exp_local_ops),
 )
 
 
@@ -162,10 +158,6 @@ def _sqrt_local_ops(node: Any) -> tuple:
     return (0.5 / node,)  # d(√a)/da = 1/(2√a)
 
 
-def _sqrt_vjp_ops(node: Any, g: Any) -> tuple:
-    return (g * (0.5 / node),)
-
-
 SQRT = Op(
     name="sqrt",
     symbol="√",
@@ -177,7 +169,7 @@ SQRT = Op(
     vjp=_sqrt_vjp,
     parser="call",
     local_ops=_sqrt_local_ops,
-    vjp_ops=_sqrt_vjp_ops,
+    vjp_ops=elementwise_vjp_ops(_sqrt_local_ops),
 )
 
 
@@ -202,10 +194,6 @@ def _sin_local_ops(node: Any) -> tuple:
     return (node.children[0].cos(),)  # d sin(a)/da = cos(a)
 
 
-def _sin_vjp_ops(node: Any, g: Any) -> tuple:
-    return (g * node.children[0].cos(),)
-
-
 SIN = Op(
     name="sin",
     symbol="sin",
@@ -217,7 +205,7 @@ SIN = Op(
     vjp=_sin_vjp,
     parser="call",
     local_ops=_sin_local_ops,
-    vjp_ops=_sin_vjp_ops,
+    vjp_ops=elementwise_vjp_ops(_sin_local_ops),
 )
 
 
@@ -241,10 +229,6 @@ def _cos_local_ops(node: Any) -> tuple:
     return (-node.children[0].sin(),)  # d cos(a)/da = −sin(a)
 
 
-def _cos_vjp_ops(node: Any, g: Any) -> tuple:
-    return (g * -node.children[0].sin(),)
-
-
 COS = Op(
     name="cos",
     symbol="cos",
@@ -256,7 +240,7 @@ COS = Op(
     vjp=_cos_vjp,
     parser="call",
     local_ops=_cos_local_ops,
-    vjp_ops=_cos_vjp_ops,
+    vjp_ops=elementwise_vjp_ops(_cos_local_ops),
 )
 
 

@@ -79,3 +79,13 @@ def constant_locals(node: Any) -> tuple[float | None, ...]:
     """`local_ops` of an op whose derivatives are piecewise constant (+, −, relu, |a|): the
     stored floats, with 0 as None."""
     return tuple(None if local == 0 else local for local in node.local_grads)
+
+
+def elementwise_vjp_ops(local_ops: Callable[[Any], tuple[Any, ...]]) -> Callable[..., tuple]:
+    """`vjp_ops` of a one-operand elementwise op from its `local_ops`: g times the local
+    derivative, built from the same ops (d sin(a)/da = cos(a) gives g·cos(a))."""
+
+    def vjp_ops(node: Any, g: Any) -> tuple:
+        return (g * local_ops(node)[0],)
+
+    return vjp_ops
